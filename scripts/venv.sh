@@ -1,0 +1,40 @@
+# Sourced by ./run-app and ./run-tests: make .venv with what the project needs, once per change of
+# pyproject.toml. Needs only a Python 3.11+ on PATH (set PYTHON to choose another).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${WORKBENCH_VENV:-$ROOT/.venv}"
+EXTRAS="${1:-ui}"
+
+find_python() {
+    local candidate
+    for candidate in "${PYTHON:-}" python3 python3.13 python3.12 python3.11 python; do
+        [ -n "$candidate" ] || continue
+        command -v "$candidate" >/dev/null 2>&1 || continue
+        if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    echo "Prompt Workbench needs Python 3.11 or newer on PATH (or PYTHON=/path/to/python3.11)." >&2
+    return 1
+}
+
+ensure_venv() {
+    local py stamp want
+    if [ ! -x "$VENV/bin/python" ]; then
+        py="$(find_python)"
+        echo "Creating virtual environment in $VENV ..." >&2
+        "$py" -m venv "$VENV"
+    fi
+    stamp="$VENV/.installed"
+    want="$EXTRAS $(cat "$ROOT/pyproject.toml" | "$VENV/bin/python" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        echo "Installing Prompt Workbench and its dependencies ($EXTRAS) ..." >&2
+        "$VENV/bin/python" -m pip install --quiet --upgrade pip >&2
+        "$VENV/bin/python" -m pip install --quiet -e "$ROOT[$EXTRAS]" >&2
+        echo "$want" >"$stamp"
+    fi
+}
+
+ensure_venv

@@ -1,0 +1,1 @@
+"""The `workbench` command: a view of the same engine the window uses."""

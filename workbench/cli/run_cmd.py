@@ -1,0 +1,255 @@
+"""`workbench run`: prompts x models x cases, streamed, with a live progress bar and a summary."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from workbench.cases import load_cases
+from workbench.cli.progress import Progress
+from workbench.cli.table import number, render_table, usd
+from workbench.domain import Cell, CellResult, Message, ModelParams, ModelSpec, PromptTemplate
+from workbench.errors import UsageError
+from workbench.events import CellFailed, CellFinished
+from workbench.plan import build_plan
+from workbench.prompty import load_prompty
+from workbench.records import RecordWriter
+from workbench.retry import RetryPolicy
+from workbench.runner import Runner, RunOptions
+from workbench.secrets import KeyStore
+from workbench.summary import GroupSummary, summarise
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "run",
+        help="run prompts against models and report honest readouts",
+        description="Run every prompt against every model (and every case), streaming.",
+    )
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILE.prompty")
+    parser.add_argument(
+        "--prompt",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="an inline user prompt (repeatable)",
+    )
+    parser.add_argument("--system", metavar="TEXT", help="system message for inline prompts")
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="MODEL",
+        required=True,
+        help="a litellm model string, e.g. openai/gpt-4o-mini (repeatable)",
+    )
+    parser.add_argument(
+        "--api-base",
+        metavar="URL",
+        help="OpenAI-compatible base URL for the models, e.g. http://127.0.0.1:8080/v1",
+    )
+    parser.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a variable (repeatable); NAME=@FILE reads the value from a file",
+    )
+    parser.add_argument(
+        "--cases",
+        type=Path,
+        metavar="FILE.csv|.jsonl",
+        help="one variable set per row; --var values fill in what a row lacks",
+    )
+    parser.add_argument("--repeat", type=_positive_int, default=1, metavar="N")
+    parser.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=8,
+        metavar="N",
+        help="calls in flight at once, over all models (default 8)",
+    )
+    parser.add_argument(
+        "--local-concurrency",
+        type=_positive_int,
+        default=2,
+        metavar="N",
+        help="calls in flight per local server (default 2)",
+    )
+    parser.add_argument("--temperature", type=float, metavar="X")
+    parser.add_argument("--top-p", type=float, metavar="X")
+    parser.add_argument("--max-tokens", type=_positive_int, metavar="N")
+    parser.add_argument("--seed", type=int, metavar="N")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="give up on a call when the server sends nothing for S seconds",
+    )
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        metavar="N",
+        help="retries of a retryable failure (429, 5xx, connection), default 2",
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE.jsonl|.csv", help="write one record per cell as it ends"
+    )
+    parser.set_defaults(handler=run_command)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def parse_vars(items: Sequence[str]) -> dict[str, str]:
+    variables: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--var {item!r}: expected NAME=VALUE")
+        if value.startswith("@"):
+            path = Path(value[1:])
+            try:
+                value = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise UsageError(f"--var {name}: cannot read {path}: {exc.strerror}") from exc
+        variables[name.strip()] = value
+    return variables
+
+
+def _prompts(args: argparse.Namespace) -> list[PromptTemplate]:
+    prompts = [load_prompty(path) for path in args.files]
+    for number_, text in enumerate(args.prompt, start=1):
+        messages = [Message("user", text)]
+        if args.system:
+            messages.insert(0, Message("system", args.system))
+        name = "inline" if len(args.prompt) == 1 else f"inline-{number_}"
+        prompts.append(PromptTemplate(name=name, messages=tuple(messages)))
+    if not prompts:
+        raise UsageError("nothing to run: give FILE.prompty or --prompt TEXT")
+    names = [p.name for p in prompts]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise UsageError(f"two prompts are named {duplicates[0]!r}: prompt names must differ")
+    return prompts
+
+
+def _models(args: argparse.Namespace) -> list[ModelSpec]:
+    params = ModelParams(
+        temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=args.seed
+    )
+    names = list(dict.fromkeys(args.model))  # the same model twice is one column
+    return [ModelSpec(name=name, api_base=args.api_base, params=params) for name in names]
+
+
+def _variable_sets(args: argparse.Namespace) -> list[dict[str, str]]:
+    base = parse_vars(args.var)
+    if args.cases is None:
+        return [base]
+    return [{**base, **case} for case in load_cases(args.cases)]
+
+
+def run_command(args: argparse.Namespace, keys: KeyStore | None) -> int:
+    cells = build_plan(_prompts(args), _models(args), _variable_sets(args), args.repeat)
+    options = RunOptions(
+        concurrency=args.concurrency,
+        local_concurrency=args.local_concurrency,
+        timeout_s=args.timeout,
+        retry=RetryPolicy(max_attempts=max(1, args.retries + 1)),
+    )
+    writer = RecordWriter(args.out) if args.out else None
+    progress = Progress(len(cells))
+    try:
+        results = asyncio.run(_execute(Runner(options, keys=keys), cells, writer, progress))
+    finally:
+        progress.close()
+        if writer is not None:
+            writer.close()
+    _report(results, sys.stdout, sys.stderr)
+    if writer is not None:
+        print(f"wrote {len(results)} records to {writer.path}", file=sys.stderr)
+    return 0 if all(r.ok for r in results) else 1
+
+
+async def _execute(
+    runner: Runner, cells: list[Cell], writer: RecordWriter | None, progress: Progress
+) -> list[CellResult]:
+    loop = asyncio.get_running_loop()
+    # Ctrl+C cancels the cells, so the summary and --out still cover everything that finished.
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows, or not main thread
+        loop.add_signal_handler(signal.SIGINT, runner.cancel)
+    results: list[CellResult] = []
+    try:
+        async for event in runner.run(cells):
+            if isinstance(event, CellFinished | CellFailed):
+                result = event.result
+                results.append(result)
+                if writer is not None:
+                    writer.write(result)
+                progress.cell_ended(result.ok, result.cost.usd)
+    finally:
+        await runner.aclose()
+    return results
+
+
+def _report(results: list[CellResult], out: TextIO, err: TextIO) -> None:
+    summaries = summarise(results)
+    print(render_table(*_summary_rows(summaries)), file=out)
+    if any(s.tokens_estimated for s in summaries):
+        print("~ token counts estimated with tiktoken: the provider reported no usage", file=out)
+    failed = [r for r in results if not r.ok]
+    for result in failed[:10]:
+        cell = result.cell
+        assert result.error is not None
+        print(f"failed: {cell.prompt.name} x {cell.model.name}: {result.error.message}", file=err)
+    if len(failed) > 10:
+        print(f"... and {len(failed) - 10} more failures (see --out)", file=err)
+
+
+def _summary_rows(
+    summaries: list[GroupSummary],
+) -> tuple[list[str], list[list[str]], set[int]]:
+    headers = [
+        "prompt",
+        "model",
+        "cells",
+        "failed",
+        "TTFT ms",
+        "latency ms",
+        "tok/s",
+        "tokens in",
+        "tokens out",
+        "cost",
+        "cost source",
+    ]
+    rows = []
+    for s in summaries:
+        mark = "~" if s.tokens_estimated else ""
+        rows.append(
+            [
+                s.prompt,
+                s.model,
+                str(s.cells),
+                str(s.failures),
+                number(s.median_ttft_ms),
+                number(s.median_latency_ms),
+                number(s.median_tokens_per_s, 1),
+                mark + number(s.input_tokens),
+                mark + number(s.output_tokens),
+                usd(s.cost_usd),
+                ",".join(s.cost_sources) or "-",
+            ]
+        )
+    return headers, rows, {2, 3, 4, 5, 6, 7, 8, 9}

@@ -1,0 +1,277 @@
+"""The runner: executes a plan's cells concurrently and streams events about each.
+
+One engine for every view: the command line, the store and the window all consume `Runner.run`.
+Concurrency is bounded globally and per endpoint (a local server gets few slots, hosted APIs many);
+retryable failures back off, honouring Retry-After; `cancel()` ends every cell within moments.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from workbench import pricing, tokens
+from workbench.domain import (
+    Cell,
+    CellError,
+    CellResult,
+    Cost,
+    CostSource,
+    ModelSpec,
+    Timings,
+    TokensSource,
+    Usage,
+)
+from workbench.errors import ErrorKind, ProviderError
+from workbench.events import (
+    CellDelta,
+    CellFailed,
+    CellFinished,
+    CellRetrying,
+    CellStarted,
+    RunEvent,
+)
+from workbench.providers.base import ChatClient, ChatRequest
+from workbench.providers.openai_compat import OpenAICompatClient
+from workbench.providers.routing import Route, route
+from workbench.retry import RetryPolicy
+from workbench.secrets import KeyStore, env_var_for, resolve_key
+
+Emit = Callable[[RunEvent], None]
+_NO_KEY_NEEDED = "sk-no-key-required"  # the OpenAI SDK under litellm insists on some key
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    concurrency: int = 8
+    local_concurrency: int = 2
+    hosted_concurrency: int = 16
+    timeout_s: float = 60.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    endpoint_limits: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    route: Route
+    api_key: str | None
+    key_error: ProviderError | None
+
+
+class Runner:
+    """Runs cells; create one per event loop and close it when done."""
+
+    def __init__(
+        self,
+        options: RunOptions | None = None,
+        *,
+        keys: KeyStore | None = None,
+        environ: Mapping[str, str] | None = None,
+        clients: Mapping[str, ChatClient] | None = None,
+    ) -> None:
+        self.options = options or RunOptions()
+        self._keys = keys
+        self._environ = environ
+        self._clients: dict[str, ChatClient] = dict(clients or {})
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _client(self, transport: str) -> ChatClient:
+        client = self._clients.get(transport)
+        if client is None:
+            if transport == "openai":
+                client = OpenAICompatClient()
+            else:
+                from workbench.providers.litellm_provider import LiteLLMClient  # noqa: PLC0415
+
+                client = LiteLLMClient()
+            self._clients[transport] = client
+        return client
+
+    async def aclose(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+
+    def cancel(self) -> None:
+        """Stop every cell: each still open ends with CellFailed (cancelled). Call on the loop."""
+        for task in self._tasks:
+            task.cancel()
+
+    async def run(self, cells: Sequence[Cell]) -> AsyncIterator[RunEvent]:
+        """Run `cells`, yielding events as they happen, until every cell has finished or failed."""
+        queue: asyncio.Queue[RunEvent] = asyncio.Queue()
+        prepared = self._prepare({cell.model for cell in cells})
+        overall = asyncio.Semaphore(max(1, self.options.concurrency))
+        endpoints: dict[str, asyncio.Semaphore] = {}
+        for item in prepared.values():
+            if item.route.endpoint not in endpoints:
+                endpoints[item.route.endpoint] = asyncio.Semaphore(self._endpoint_limit(item.route))
+        ended: set[int] = set()
+
+        def emit(event: RunEvent) -> None:
+            if isinstance(event, CellFinished | CellFailed):
+                if event.result.cell.index in ended:
+                    return
+                ended.add(event.result.cell.index)
+            queue.put_nowait(event)
+
+        def on_done(cell: Cell, _task: asyncio.Task[None]) -> None:
+            # A task cancelled before it first ran never reached its own handler: end it here.
+            emit(CellFailed(_failure(cell, ProviderError(ErrorKind.CANCELLED), 0)))
+
+        self._tasks = []
+        for cell in cells:
+            task = asyncio.create_task(
+                self._run_cell(cell, prepared[cell.model], overall, endpoints, emit)
+            )
+            task.add_done_callback(functools.partial(on_done, cell))
+            self._tasks.append(task)
+        remaining = len(cells)
+        try:
+            while remaining:
+                event = await queue.get()
+                if isinstance(event, CellFinished | CellFailed):
+                    remaining -= 1
+                yield event
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._tasks = []
+
+    def _endpoint_limit(self, target: Route) -> int:
+        explicit = self.options.endpoint_limits.get(target.endpoint)
+        if explicit is not None:
+            return max(1, explicit)
+        limit = self.options.local_concurrency if target.local else self.options.hosted_concurrency
+        return max(1, limit)
+
+    def _prepare(self, models: set[ModelSpec]) -> dict[ModelSpec, _Prepared]:
+        """Route each model and find its key once, so a missing key fails before any call."""
+        prepared: dict[ModelSpec, _Prepared] = {}
+        for model in models:
+            target = route(model)
+            key: str | None = None
+            error: ProviderError | None = None
+            if target.key_provider is not None:
+                key = resolve_key(target.key_provider, self._keys, self._environ).value
+                if key is None and not target.local:
+                    error = ProviderError(
+                        ErrorKind.MISSING_KEY,
+                        f"set one with `workbench keys set {target.key_provider}` "
+                        f"or the {env_var_for(target.key_provider)} environment variable",
+                    )
+            if key is None and target.transport == "litellm" and target.local:
+                key = _NO_KEY_NEEDED
+            prepared[model] = _Prepared(target, key, error)
+        return prepared
+
+    async def _run_cell(
+        self,
+        cell: Cell,
+        prepared: _Prepared,
+        overall: asyncio.Semaphore,
+        endpoints: Mapping[str, asyncio.Semaphore],
+        emit: Emit,
+    ) -> None:
+        attempts = 0
+        try:
+            if prepared.key_error is not None:
+                emit(CellFailed(_failure(cell, prepared.key_error, attempts)))
+                return
+            request = ChatRequest(
+                model=prepared.route.wire_model,
+                messages=cell.messages,
+                params=cell.params,
+                api_base=prepared.route.api_base,
+                api_key=prepared.api_key,
+                timeout_s=self.options.timeout_s,
+            )
+            client = self._client(prepared.route.transport)
+            # The endpoint slot first: waiting for a busy local server must not hold a global slot.
+            async with endpoints[prepared.route.endpoint], overall:
+                while True:
+                    attempts += 1
+                    try:
+                        result = await self._attempt(cell, client, request, attempts, emit)
+                    except ProviderError as error:
+                        policy = self.options.retry
+                        if not policy.should_retry(error, attempts):
+                            emit(CellFailed(_failure(cell, error, attempts)))
+                            return
+                        delay = policy.delay_s(error, attempts)
+                        emit(CellRetrying(cell.index, attempts + 1, _cell_error(error), delay))
+                        await asyncio.sleep(delay)
+                        continue
+                    emit(CellFinished(result))
+                    return
+        except asyncio.CancelledError:
+            emit(CellFailed(_failure(cell, ProviderError(ErrorKind.CANCELLED), attempts)))
+            raise
+
+    async def _attempt(
+        self, cell: Cell, client: ChatClient, request: ChatRequest, attempt: int, emit: Emit
+    ) -> CellResult:
+        emit(CellStarted(cell, attempt))
+        clock = time.monotonic
+        parts: list[str] = []
+        finish_reason: str | None = None
+        input_tokens: int | None = None
+        output_tokens: int | None = None
+        first: float | None = None
+        sent = clock()
+        async for piece in client.stream(request):
+            if piece.text:
+                if first is None:
+                    first = clock()
+                parts.append(piece.text)
+                emit(CellDelta(cell.index, piece.text))
+            if piece.finish_reason is not None:
+                finish_reason = piece.finish_reason
+            if piece.output_tokens is not None:
+                input_tokens, output_tokens = piece.input_tokens, piece.output_tokens
+        last = clock()
+        output = "".join(parts)
+        if output_tokens is not None:
+            usage = Usage(input_tokens or 0, output_tokens, TokensSource.REPORTED)
+        else:
+            if not tokens.is_loaded(cell.model.name):
+                await asyncio.to_thread(tokens.warm, cell.model.name)  # a first load takes ~0.2 s
+            usage = Usage(
+                tokens.count_messages(cell.messages, cell.model.name),
+                tokens.count_text(output, cell.model.name),
+                TokensSource.ESTIMATED,
+            )
+        timings = Timings(
+            ttft_ms=(first - sent) * 1000 if first is not None else None,
+            latency_ms=(last - sent) * 1000,
+            decode_ms=(last - first) * 1000 if first is not None else None,
+        )
+        return CellResult(
+            cell=cell,
+            output=output,
+            finish_reason=finish_reason,
+            usage=usage,
+            cost=pricing.cost_of(cell.model, usage.input_tokens, usage.output_tokens),
+            timings=timings,
+            attempts=attempt,
+        )
+
+
+def _cell_error(error: ProviderError) -> CellError:
+    return CellError(error.kind.code, error.message, error.retryable)
+
+
+def _failure(cell: Cell, error: ProviderError, attempts: int) -> CellResult:
+    return CellResult(
+        cell=cell,
+        output="",
+        finish_reason=None,
+        usage=None,
+        cost=Cost(None, CostSource.UNKNOWN),
+        timings=None,
+        attempts=attempts,
+        error=_cell_error(error),
+    )
