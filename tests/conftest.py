@@ -44,7 +44,8 @@ if os.environ.get("WORKBENCH_TEST_BLOCK_QT"):
 
 @pytest.fixture(autouse=True)
 def _fresh_keyring() -> Iterator[None]:
-    from tests.support.memory_keyring import MemoryKeyring
+    # Imported here, after PYTHON_KEYRING_BACKEND is set above.
+    from tests.support.memory_keyring import MemoryKeyring  # noqa: PLC0415
 
     MemoryKeyring.clear()
     yield

@@ -31,7 +31,9 @@ def load_cases(path: Path) -> list[dict[str, str]]:
 
 def _from_csv(text: str, path: Path, suffix: str) -> list[dict[str, str]]:
     # StringIO, not splitlines: a quoted field may hold newlines.
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter="\t" if suffix == ".tsv" else ",")
+    reader = csv.DictReader(
+        io.StringIO(text, newline=""), delimiter="\t" if suffix == ".tsv" else ","
+    )
     if not reader.fieldnames:
         return []
     blank = [i + 1 for i, name in enumerate(reader.fieldnames) if not (name or "").strip()]

@@ -108,6 +108,9 @@ class Runner:
         for item in prepared.values():
             if item.route.endpoint not in endpoints:
                 endpoints[item.route.endpoint] = asyncio.Semaphore(self._endpoint_limit(item.route))
+        in_use = {item.route.transport for item in prepared.values() if item.key_error is None}
+        for transport in sorted(in_use):
+            await self._client(transport).warm()
         ended: set[int] = set()
 
         def emit(event: RunEvent) -> None:

@@ -8,11 +8,14 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 
-class MemoryKeyring(KeyringBackend):  # type: ignore[misc]
+class MemoryKeyring(KeyringBackend):
     """Secure as far as `KeyringStore.is_secure` can tell; forgets everything with the process."""
 
-    priority: ClassVar[float] = 1.0  # type: ignore[misc]
+    priority: ClassVar[float] = 1.0
     _store: ClassVar[dict[tuple[str, str], str]] = {}
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
 
     def get_password(self, service: str, username: str) -> str | None:
         return self._store.get((service, username))
@@ -29,10 +32,13 @@ class MemoryKeyring(KeyringBackend):  # type: ignore[misc]
         cls._store.clear()
 
 
-class FailKeyring(KeyringBackend):  # type: ignore[misc]
+class FailKeyring(KeyringBackend):
     """Stands for a system with no secure keyring (what keyring's fail backend reports)."""
 
-    priority: ClassVar[float] = 0  # type: ignore[misc]
+    priority: ClassVar[float] = 0
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
 
     def get_password(self, service: str, username: str) -> str | None:
         raise RuntimeError("no keyring")

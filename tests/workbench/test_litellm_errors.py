@@ -20,7 +20,7 @@ def _litellm_exception_classes() -> list[type[BaseException]]:
 
 def test_every_litellm_exception_is_in_the_table() -> None:
     """Fails when litellm adds an exception: classify it on purpose in litellm_errors.py."""
-    unknown = sorted(c.__name__ for c in _litellm_exception_classes()) 
+    unknown = sorted(c.__name__ for c in _litellm_exception_classes())
     unknown = [name for name in unknown if name not in LITELLM_EXCEPTIONS]
     assert unknown == []
 

@@ -77,7 +77,13 @@ def _result(index: int, ok: bool = True) -> CellResult:
     cell = build_plan([PROMPT_A], MODELS, [{"q": "x"}], repeats=2)[index]
     if not ok:
         return CellResult(
-            cell, "", None, None, Cost(None, CostSource.UNKNOWN), None, 3,
+            cell,
+            "",
+            None,
+            None,
+            Cost(None, CostSource.UNKNOWN),
+            None,
+            3,
             CellError("rate_limit", "slow down", True),
         )
     return CellResult(

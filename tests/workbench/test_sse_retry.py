@@ -14,7 +14,7 @@ def test_sse_events_split_across_reads() -> None:
     stream = b'data: {"a":1}\n\ndata: {"b"\r\n'
     assert parser.feed(stream[:9]) == []
     assert parser.feed(stream[9:]) == [b'{"a":1}']
-    assert parser.feed(b':comment\ndata: :2}\n\n') == [b'{"b"\n:2}']
+    assert parser.feed(b":comment\ndata: :2}\n\n") == [b'{"b"\n:2}']
     assert parser.feed(b"data: [DONE]") == []
     assert parser.close() == [b"[DONE]"]
 

@@ -13,7 +13,10 @@ def _prompt(*contents: str, defaults: dict[str, str] | None = None) -> PromptTem
 
 
 def test_variables_are_found_in_order_of_appearance() -> None:
-    messages = [Message("system", "You are {{ role }}."), Message("user", "{{b}} then {{a}} and {{b}}")]
+    messages = [
+        Message("system", "You are {{ role }}."),
+        Message("user", "{{b}} then {{a}} and {{b}}"),
+    ]
     assert variables_in(messages) == ["role", "b", "a"]
 
 

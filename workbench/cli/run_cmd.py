@@ -55,6 +55,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="OpenAI-compatible base URL for the models, e.g. http://127.0.0.1:8080/v1",
     )
     parser.add_argument(
+        "--transport",
+        choices=("auto", "openai", "litellm"),
+        default="auto",
+        help="force a client: the lean OpenAI-compatible one or litellm (default: by model)",
+    )
+    parser.add_argument(
         "--var",
         action="append",
         default=[],
@@ -151,7 +157,10 @@ def _models(args: argparse.Namespace) -> list[ModelSpec]:
         temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=args.seed
     )
     names = list(dict.fromkeys(args.model))  # the same model twice is one column
-    return [ModelSpec(name=name, api_base=args.api_base, params=params) for name in names]
+    return [
+        ModelSpec(name=name, api_base=args.api_base, params=params, transport=args.transport)
+        for name in names
+    ]
 
 
 def _variable_sets(args: argparse.Namespace) -> list[dict[str, str]]:

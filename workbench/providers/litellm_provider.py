@@ -34,11 +34,20 @@ def load_litellm() -> Any:
 
 
 class LiteLLMClient:
+    def __init__(self) -> None:
+        self._litellm: Any = None
+
+    async def warm(self) -> None:
+        if self._litellm is None:
+            # Seconds of import: off the loop, and before any clock starts.
+            self._litellm = await asyncio.to_thread(load_litellm)
+
     async def aclose(self) -> None:
         return None
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamPiece]:
-        litellm = await asyncio.to_thread(load_litellm)
+        await self.warm()
+        litellm = self._litellm
         kwargs: dict[str, Any] = {
             "model": request.model,
             "messages": [{"role": m.role, "content": m.content} for m in request.messages],

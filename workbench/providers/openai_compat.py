@@ -36,6 +36,9 @@ class OpenAICompatClient:
             )
         return self._session
 
+    async def warm(self) -> None:
+        self._get_session()
+
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()

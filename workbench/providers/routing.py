@@ -47,9 +47,11 @@ def route(model: ModelSpec) -> Route:
     if model.transport == "litellm" or (
         model.transport == "auto" and not _speaks_openai(model, prefix)
     ):
+        # litellm needs a provider prefix; a bare name at a base URL is an OpenAI-compatible server.
+        wire = f"openai/{model.name}" if model.api_base and prefix is None else model.name
         return Route(
             "litellm",
-            model.name,
+            wire,
             model.api_base,
             model.api_key_name or _litellm_provider(model),
             local,

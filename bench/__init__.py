@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print figures (run them directly; they are not tests)."""
