@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -27,6 +28,9 @@ def load_litellm() -> Any:
         offline.prepare()
         import litellm  # noqa: TID251 - the one sanctioned, deferred import
 
+        # Notices about litellm's own pydantic types would reach a user's terminal: not theirs.
+        warnings.filterwarnings("ignore", message=".*is using the `ReadOnly` qualifier")
+        warnings.filterwarnings("ignore", message="Accessing the '.*' attribute on the instance")
         litellm.telemetry = False
         litellm.suppress_debug_info = True
         litellm.drop_params = True  # a parameter a provider lacks is dropped, not an error
