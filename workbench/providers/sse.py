@@ -14,25 +14,21 @@ class SSEParser:
 
     def feed(self, chunk: bytes) -> list[bytes]:
         events: list[bytes] = []
-        buffer = self._buffer + chunk
-        start = 0
-        while True:
-            end = buffer.find(b"\n", start)
-            if end < 0:
-                break
-            line = buffer[start:end]
-            start = end + 1
+        lines = (self._buffer + chunk).split(b"\n")
+        self._buffer = lines.pop()  # an unfinished line waits for the next read
+        data = self._data
+        for line in lines:
             if line.endswith(b"\r"):
-                line = line[:-1]
+                line = line[:-1]  # noqa: PLW2901 - normalising CRLF in place is the point
             if not line:
-                if self._data:
-                    events.append(b"\n".join(self._data))
-                    self._data = []
+                if data:
+                    events.append(data[0] if len(data) == 1 else b"\n".join(data))
+                    data = []
             elif line.startswith(b"data:"):
                 value = line[5:]
-                self._data.append(value[1:] if value.startswith(b" ") else value)
+                data.append(value[1:] if value.startswith(b" ") else value)
             # Comments (":"), "event:", "id:" and "retry:" lines carry nothing a chat stream needs.
-        self._buffer = buffer[start:]
+        self._data = data
         return events
 
     def close(self) -> list[bytes]:
