@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from workbench.errors import UsageError
+from workbench.textfiles import read_user_text
 
 
 def load_cases(path: Path) -> list[dict[str, str]]:
@@ -15,14 +16,7 @@ def load_cases(path: Path) -> list[dict[str, str]]:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".jsonl", ".tsv"):
         raise UsageError(f"{path}: cases must be a .csv, .tsv or .jsonl file")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise UsageError(f"{path}: no such file") from exc
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not a UTF-8 text file") from exc
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from exc
+    text = read_user_text(path)
     cases = _from_jsonl(text, path) if suffix == ".jsonl" else _from_csv(text, path, suffix)
     if not cases:
         raise UsageError(f"{path}: no cases in the file")

@@ -29,6 +29,7 @@ import yaml
 
 from workbench.domain import ROLES, Message, ModelParams, PromptTemplate, Role
 from workbench.errors import UsageError
+from workbench.textfiles import read_user_text
 
 _ROLE_LINE = re.compile(r"^\s*(system|user|assistant)\s*:\s*$", re.IGNORECASE)
 _FENCE = "---"
@@ -36,15 +37,7 @@ _FENCE = "---"
 
 def load_prompty(path: Path) -> PromptTemplate:
     """Read one `.prompty` file; every problem is a UsageError naming the file and line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise UsageError(f"{path}: no such file") from exc
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not a UTF-8 text file") from exc
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from exc
-    return parse_prompty(text, path)
+    return parse_prompty(read_user_text(path), path)
 
 
 def parse_prompty(text: str, path: Path) -> PromptTemplate:
