@@ -31,8 +31,13 @@ ensure_venv() {
     want="$EXTRAS $(cat "$ROOT/pyproject.toml" | "$VENV/bin/python" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         echo "Installing Prompt Workbench and its dependencies ($EXTRAS) ..." >&2
-        "$VENV/bin/python" -m pip install --quiet --upgrade pip >&2
-        "$VENV/bin/python" -m pip install --quiet -e "$ROOT[$EXTRAS]" >&2
+        # Build-backend chatter goes to a log; it is shown only when the install fails.
+        if ! { "$VENV/bin/python" -m pip install --quiet --upgrade pip &&
+               "$VENV/bin/python" -m pip install --quiet -e "$ROOT[$EXTRAS]"; } >"$VENV/install.log" 2>&1; then
+            cat "$VENV/install.log" >&2
+            echo "Installing failed; the log above is also in $VENV/install.log" >&2
+            return 1
+        fi
         echo "$want" >"$stamp"
     fi
 }
