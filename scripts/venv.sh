@@ -28,18 +28,26 @@ ensure_venv() {
         "$py" -m venv "$VENV"
     fi
     stamp="$VENV/.installed"
-    want="$EXTRAS $(cat "$ROOT/pyproject.toml" | "$VENV/bin/python" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
-    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-        echo "Installing Prompt Workbench and its dependencies ($EXTRAS) ..." >&2
-        # Build-backend chatter goes to a log; it is shown only when the install fails.
-        if ! { "$VENV/bin/python" -m pip install --quiet --upgrade pip &&
-               "$VENV/bin/python" -m pip install --quiet -e "$ROOT[$EXTRAS]"; } >"$VENV/install.log" 2>&1; then
-            cat "$VENV/install.log" >&2
-            echo "Installing failed; the log above is also in $VENV/install.log" >&2
-            return 1
-        fi
-        echo "$want" >"$stamp"
+    want_hash="$("$VENV/bin/python" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$ROOT/pyproject.toml")"
+    # The stamp holds the pyproject hash and the extras installed; a superset of extras will do.
+    if [ -f "$stamp" ] && [ "$(sed -n 1p "$stamp")" = "$want_hash" ] &&
+        "$VENV/bin/python" -c 'import sys; sys.exit(not set(sys.argv[1].split(",")) <= set(sys.argv[2].split(",")))' \
+            "$EXTRAS" "$(sed -n 2p "$stamp")"; then
+        return 0
     fi
+    local extras="$EXTRAS"
+    if [ -f "$stamp" ] && [ "$(sed -n 1p "$stamp")" = "$want_hash" ]; then
+        extras="$(printf '%s,%s' "$EXTRAS" "$(sed -n 2p "$stamp")" | tr ',' '\n' | sort -u | paste -sd, -)"
+    fi
+    echo "Installing Prompt Workbench and its dependencies ($extras) ..." >&2
+    # Build-backend chatter goes to a log; it is shown only when the install fails.
+    if ! { "$VENV/bin/python" -m pip install --quiet --upgrade pip &&
+           "$VENV/bin/python" -m pip install --quiet -e "$ROOT[$extras]"; } >"$VENV/install.log" 2>&1; then
+        cat "$VENV/install.log" >&2
+        echo "Installing failed; the log above is also in $VENV/install.log" >&2
+        return 1
+    fi
+    printf '%s\n%s\n' "$want_hash" "$extras" >"$stamp"
 }
 
 ensure_venv
