@@ -1,4 +1,4 @@
-"""Test-wide safety: the OS keyring is never touched, and (on request) Qt cannot be imported."""
+"""Test-wide safety: the OS keyring and the user's store are never touched; Qt can be blocked."""
 
 from __future__ import annotations
 
@@ -40,6 +40,21 @@ if os.environ.get("WORKBENCH_TEST_BLOCK_QT"):
     if loaded:
         raise RuntimeError(f"Qt was imported before the core tests started: {loaded}")
     sys.meta_path.insert(0, _BlockQt())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _store_in_temp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    # `workbench run` keeps runs by default: never in the developer's real store.
+    folder = tmp_path_factory.mktemp("data")
+    saved = {name: os.environ.get(name) for name in ("XDG_DATA_HOME", "WORKBENCH_DB")}
+    os.environ["XDG_DATA_HOME"] = str(folder)
+    os.environ["WORKBENCH_DB"] = str(folder / "workbench.db")
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(autouse=True)

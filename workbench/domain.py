@@ -133,6 +133,7 @@ class CostSource(enum.StrEnum):
     USER = "user-price"
     LOCAL = "local"
     UNKNOWN = "unknown"
+    CACHED = "cached"  # reused from the store: nothing was sent, nothing paid
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +185,7 @@ class CellResult:
     timings: Timings | None
     attempts: int
     error: CellError | None = None
+    cached: bool = False  # the output was reused from an earlier identical call
 
     @property
     def ok(self) -> bool:

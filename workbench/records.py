@@ -34,6 +34,7 @@ FIELDS = (
     "cell",
     "api_base",
     "messages",
+    "cached",
 )
 
 
@@ -71,6 +72,7 @@ def to_record(result: CellResult) -> dict[str, Any]:
         "cell": cell.index,
         "api_base": cell.model.api_base,
         "messages": [{"role": m.role, "content": m.content} for m in cell.messages],
+        "cached": result.cached,
     }
 
 

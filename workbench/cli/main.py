@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from workbench import __version__
-from workbench.cli import keys_cmd, models_cmd, run_cmd
+from workbench.cli import export_cmd, history_cmd, keys_cmd, models_cmd, resume_cmd, run_cmd
 from workbench.errors import WorkbenchError
 from workbench.secrets import KeyringStore, KeyStore
 
@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.add_parser(sub)
     models_cmd.add_parser(sub)
     keys_cmd.add_parser(sub)
+    history_cmd.add_parsers(sub)
+    resume_cmd.add_parser(sub)
+    export_cmd.add_parser(sub)
     return parser
 
 

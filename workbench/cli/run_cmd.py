@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from workbench.cases import load_cases
-from workbench.cli.progress import Progress
+from workbench.cli.session import Recording, from_cache, options_record, run_cells
+from workbench.cli.store_loader import add_db_option, open_store, store_available
 from workbench.cli.table import number, render_table, usd
-from workbench.domain import Cell, CellResult, Message, ModelParams, ModelSpec, PromptTemplate
+from workbench.domain import CellResult, Message, ModelParams, ModelSpec, PromptTemplate
 from workbench.errors import UsageError
-from workbench.events import CellFailed, CellFinished
 from workbench.plan import build_plan
 from workbench.prompty import load_prompty
 from workbench.records import RecordWriter
 from workbench.retry import RetryPolicy
-from workbench.runner import Runner, RunOptions
+from workbench.runner import RunOptions
 from workbench.secrets import KeyStore
+from workbench.store_api import RunStore
 from workbench.summary import GroupSummary, summarise
 
 
@@ -109,6 +107,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument(
         "--out", type=Path, metavar="FILE.jsonl|.csv", help="write one record per cell as it ends"
     )
+    parser.add_argument("--no-store", action="store_true", help="do not keep this run in the store")
+    parser.add_argument(
+        "--cache",
+        action="store_true",
+        help="reuse the stored answer of an identical call (temperature 0 or a seed)",
+    )
+    add_db_option(parser)
     parser.set_defaults(handler=run_command)
 
 
@@ -178,42 +183,43 @@ def run_command(args: argparse.Namespace, keys: KeyStore | None) -> int:
         timeout_s=args.timeout,
         retry=RetryPolicy(max_attempts=max(1, args.retries + 1)),
     )
+    store = _store(args)
     writer = RecordWriter(args.out) if args.out else None
-    progress = Progress(len(cells))
     try:
-        results = asyncio.run(_execute(Runner(options, keys=keys), cells, writer, progress))
+        reused, remaining = from_cache(store, cells) if store and args.cache else ([], cells)
+        recording = None
+        if store is not None:
+            recording = Recording(store, store.start_run(cells, options_record(options)))
+        results = run_cells(
+            remaining, options, keys, total=len(cells), done=reused, writer=writer,
+            recording=recording,
+        )  # fmt: skip
     finally:
-        progress.close()
         if writer is not None:
             writer.close()
-    _report(results, sys.stdout, sys.stderr)
+        if store is not None:
+            store.close()
+    report(results, sys.stdout, sys.stderr)
+    if reused:
+        print(f"{len(reused)} cells reused from the store (--cache): nothing sent", file=sys.stderr)
     if writer is not None:
         print(f"wrote {len(results)} records to {writer.path}", file=sys.stderr)
     return 0 if all(r.ok for r in results) else 1
 
 
-async def _execute(
-    runner: Runner, cells: list[Cell], writer: RecordWriter | None, progress: Progress
-) -> list[CellResult]:
-    loop = asyncio.get_running_loop()
-    # Ctrl+C cancels the cells, so the summary and --out still cover everything that finished.
-    with contextlib.suppress(NotImplementedError, RuntimeError):  # Windows, or not main thread
-        loop.add_signal_handler(signal.SIGINT, runner.cancel)
-    results: list[CellResult] = []
-    try:
-        async for event in runner.run(cells):
-            if isinstance(event, CellFinished | CellFailed):
-                result = event.result
-                results.append(result)
-                if writer is not None:
-                    writer.write(result)
-                progress.cell_ended(result.ok, result.cost.usd)
-    finally:
-        await runner.aclose()
-    return results
+def _store(args: argparse.Namespace) -> RunStore | None:
+    """The store to keep this run in, or None with --no-store (or when none is installed)."""
+    if args.no_store:
+        if args.cache:
+            raise UsageError("--cache reads the store: it cannot go with --no-store")
+        return None
+    if args.db is None and not args.cache and not store_available():
+        print("workbench: no store is installed: this run is not kept", file=sys.stderr)
+        return None
+    return open_store(args.db)
 
 
-def _report(results: list[CellResult], out: TextIO, err: TextIO) -> None:
+def report(results: list[CellResult], out: TextIO, err: TextIO) -> None:
     summaries = summarise(results)
     print(render_table(*_summary_rows(summaries)), file=out)
     if any(s.tokens_estimated for s in summaries):

@@ -1,0 +1,169 @@
+"""Domain types to table rows and back. Canonical JSON makes equal content hash equally."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from workbench.domain import (
+    Cell,
+    CellError,
+    CellResult,
+    Cost,
+    CostSource,
+    Message,
+    ModelParams,
+    ModelSpec,
+    PromptTemplate,
+    Timings,
+    TokensSource,
+    Usage,
+    UserPrice,
+)
+
+
+def canonical(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def digest(value: object) -> str:
+    return hashlib.sha256(canonical(value).encode("utf-8")).hexdigest()
+
+
+def messages_json(messages: Sequence[Message]) -> list[dict[str, str]]:
+    return [{"role": m.role, "content": m.content} for m in messages]
+
+
+def messages_of(data: Sequence[Mapping[str, Any]]) -> tuple[Message, ...]:
+    return tuple(Message(m["role"], m["content"]) for m in data)
+
+
+def params_json(params: ModelParams) -> dict[str, Any]:
+    return params.as_request_fields()
+
+
+def params_of(data: Mapping[str, Any]) -> ModelParams:
+    return ModelParams(
+        temperature=data.get("temperature"),
+        top_p=data.get("top_p"),
+        max_tokens=data.get("max_tokens"),
+        seed=data.get("seed"),
+        stop=tuple(data.get("stop", ())),
+    )
+
+
+def version_id(prompt: PromptTemplate) -> str:
+    """Same messages and parameters, same version: the id is their content hash."""
+    return digest(
+        {"messages": messages_json(prompt.messages), "params": params_json(prompt.params)}
+    )
+
+
+def prompt_text(prompt: PromptTemplate) -> str:
+    return "\n\n".join(m.content for m in prompt.messages)
+
+
+def request_hash(cell: Cell) -> str:
+    """What decides an answer: model, endpoint, rendered messages and the parameters sent."""
+    return digest(
+        {
+            "model": cell.model.name,
+            "api_base": cell.model.api_base,
+            "messages": messages_json(cell.messages),
+            "params": params_json(cell.params),
+        }
+    )
+
+
+def model_options(model: ModelSpec) -> dict[str, Any]:
+    price = model.price
+    return {
+        "params": params_json(model.params),
+        "transport": model.transport,
+        "api_key_name": model.api_key_name,
+        "price": None if price is None else [price.input_per_mtok, price.output_per_mtok],
+    }
+
+
+def model_of(name: str, api_base: str | None, options: Mapping[str, Any]) -> ModelSpec:
+    price = options.get("price")
+    return ModelSpec(
+        name=name,
+        api_base=api_base,
+        params=params_of(options.get("params", {})),
+        transport=options.get("transport", "auto"),
+        price=None if price is None else UserPrice(price[0], price[1]),
+        api_key_name=options.get("api_key_name"),
+    )
+
+
+def pending_row(cell: Cell, prompt_id: int, run_id: int) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "index": cell.index,
+        "prompt_id": prompt_id,
+        "prompt_version_id": version_id(cell.prompt),
+        "model": cell.model.name,
+        "api_base": cell.model.api_base,
+        "model_options": model_options(cell.model),
+        "params": params_json(cell.params),
+        "variables": dict(cell.variables),
+        "messages": messages_json(cell.messages),
+        "request_hash": request_hash(cell),
+        "repeat": cell.repeat,
+        "case_index": cell.case_index,
+        "status": "pending",
+        "output": "",
+        "attempts": 0,
+        "cached": False,
+    }
+
+
+def result_values(result: CellResult) -> dict[str, Any]:
+    """The columns a finished or failed cell fills in."""
+    usage, timings, error = result.usage, result.timings, result.error
+    return {
+        "status": "finished" if result.ok else "failed",
+        "output": result.output,
+        "finish_reason": result.finish_reason,
+        "input_tokens": usage.input_tokens if usage else None,
+        "output_tokens": usage.output_tokens if usage else None,
+        "tokens_source": usage.source.value if usage else None,
+        "ttft_ms": timings.ttft_ms if timings else None,
+        "latency_ms": timings.latency_ms if timings else None,
+        "decode_ms": timings.decode_ms if timings else None,
+        "cost_usd": result.cost.usd,
+        "cost_source": result.cost.source.value,
+        "attempts": result.attempts,
+        "error": None
+        if error is None
+        else {"type": error.type, "message": error.message, "retryable": error.retryable},
+        "cached": result.cached,
+    }
+
+
+def result_of(cell: Cell, row: Mapping[str, Any]) -> CellResult:
+    usage = None
+    if row["output_tokens"] is not None:
+        usage = Usage(
+            row["input_tokens"] or 0, row["output_tokens"], TokensSource(row["tokens_source"])
+        )
+    timings = None
+    if row["latency_ms"] is not None:
+        timings = Timings(row["ttft_ms"], row["latency_ms"], row["decode_ms"])
+    error = row["error"]
+    return CellResult(
+        cell=cell,
+        output=row["output"],
+        finish_reason=row["finish_reason"],
+        usage=usage,
+        cost=Cost(row["cost_usd"], CostSource(row["cost_source"] or "unknown")),
+        timings=timings,
+        attempts=row["attempts"],
+        error=None
+        if error is None
+        else CellError(error["type"], error["message"], error["retryable"]),
+        cached=bool(row["cached"]),
+    )

@@ -1,0 +1,193 @@
+"""The experiment store: runs kept cell by cell, behind the core's `RunStore` protocol.
+
+Writes are short transactions: the whole plan once as pending cells, then one UPDATE and commit
+per ended cell, so a crash loses only the cells still in flight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from sqlalchemy import Engine, insert, select, update
+
+from storage import codec, queries
+from storage.connection import open_engine
+from storage.errors import StoreError, translated
+from storage.location import Location, resolve
+from storage.schema import CellRow, Draft, Run
+from workbench.domain import Cell, CellResult, CostSource, PromptTemplate
+from workbench.store_api import HistoryQuery, RunInfo, RunStatus, StoredRun
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+class SqlRunStore:
+    """A store on any SQLAlchemy engine; `SqlRunStore.open` makes one from a path or URL."""
+
+    def __init__(self, engine: Engine, location: Location) -> None:
+        self.engine = engine
+        self._location = location
+        self.location = location.label
+
+    @classmethod
+    def open(cls, db: str | Path | None = None, *, busy_timeout_s: float = 5.0) -> SqlRunStore:
+        location = resolve(db)
+        store = cls(open_engine(location, busy_timeout_s), location)
+        try:
+            store.mark_interrupted()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def mark_interrupted(self) -> list[int]:
+        """Runs left `running` by a process of this machine that no longer exists."""
+        host = socket.gethostname()
+        with translated(self.location), self.engine.begin() as connection:
+            rows = connection.execute(
+                select(Run.id, Run.pid, Run.host).where(Run.status == RunStatus.RUNNING)
+            ).all()
+            dead = [r.id for r in rows if r.host == host and not _alive(r.pid)]
+            if dead:
+                connection.execute(
+                    update(Run).where(Run.id.in_(dead)).values(status=RunStatus.INTERRUPTED)
+                )
+        return dead
+
+    # --- writing -------------------------------------------------------------------------
+
+    def start_run(self, cells: Sequence[Cell], options: Mapping[str, object]) -> int:
+        with translated(self.location), self.engine.begin() as connection:
+            run_id = connection.execute(
+                insert(Run).values(
+                    created_at=now(),
+                    status=RunStatus.RUNNING,
+                    options=dict(options),
+                    pid=os.getpid(),
+                    host=socket.gethostname(),
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+            prompt_ids = queries.save_prompts(connection, [c.prompt for c in cells], now())
+            rows = [codec.pending_row(c, prompt_ids[c.prompt.name], run_id) for c in cells]
+            if rows:
+                connection.execute(insert(CellRow), rows)
+        return int(run_id)
+
+    def save_cell(self, run_id: int, result: CellResult) -> None:
+        values = codec.result_values(result)
+        with translated(self.location), self.engine.begin() as connection:
+            connection.execute(
+                update(CellRow)
+                .where(CellRow.run_id == run_id, CellRow.index == result.cell.index)
+                .values(ended_at=now(), **values)
+            )
+
+    def finish_run(self, run_id: int, status: RunStatus) -> None:
+        with translated(self.location), self.engine.begin() as connection:
+            connection.execute(update(Run).where(Run.id == run_id).values(status=status))
+
+    def reopen_run(self, run_id: int) -> StoredRun:
+        stored = self.load_run(run_id)
+        if stored.info.status is RunStatus.RUNNING:
+            raise StoreError(f"run {run_id} is still running in another process")
+        with translated(self.location), self.engine.begin() as connection:
+            connection.execute(
+                update(Run)
+                .where(Run.id == run_id)
+                .values(status=RunStatus.RUNNING, pid=os.getpid(), host=socket.gethostname())
+            )
+        return stored
+
+    def save_prompt(self, prompt: PromptTemplate) -> str:
+        """Keep a prompt version (a no-op when the same text is already kept); its id."""
+        with translated(self.location), self.engine.begin() as connection:
+            queries.save_prompts(connection, [prompt], now())
+        return codec.version_id(prompt)
+
+    def save_draft(self, key: str, text: str) -> None:
+        with translated(self.location), self.engine.begin() as connection:
+            if (
+                connection.execute(
+                    update(Draft).where(Draft.key == key).values(text=text, updated_at=now())
+                ).rowcount
+                == 0
+            ):
+                connection.execute(insert(Draft).values(key=key, text=text, updated_at=now()))
+
+    def load_draft(self, key: str) -> str | None:
+        with translated(self.location), self.engine.connect() as connection:
+            return connection.execute(select(Draft.text).where(Draft.key == key)).scalar()
+
+    # --- reading -------------------------------------------------------------------------
+
+    def find_cached(self, cell: Cell) -> CellResult | None:
+        with translated(self.location), self.engine.connect() as connection:
+            row = (
+                connection.execute(
+                    select(
+                        CellRow.output,
+                        CellRow.finish_reason,
+                        CellRow.input_tokens,
+                        CellRow.output_tokens,
+                        CellRow.tokens_source,
+                    )
+                    .where(
+                        CellRow.request_hash == codec.request_hash(cell),
+                        CellRow.status == "finished",
+                    )
+                    .order_by(CellRow.id.desc())
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
+        if row is None:
+            return None
+        values = {
+            **row,
+            "ttft_ms": None,
+            "latency_ms": None,
+            "decode_ms": None,
+            "cost_usd": 0.0,
+            "cost_source": CostSource.CACHED,
+            "attempts": 0,
+            "error": None,
+            "cached": True,
+        }
+        return codec.result_of(cell, values)
+
+    def history(self, query: HistoryQuery) -> list[RunInfo]:
+        with translated(self.location), self.engine.connect() as connection:
+            return queries.history(connection, query)
+
+    def load_run(self, run_id: int) -> StoredRun:
+        with translated(self.location), self.engine.connect() as connection:
+            stored = queries.load_run(connection, run_id)
+        if stored is None:
+            raise StoreError(f"no run {run_id} in the store {self.location}")
+        return stored
+
+    def aggregates(self, by_version: bool = True) -> list[queries.Aggregate]:
+        with translated(self.location), self.engine.connect() as connection:
+            return queries.aggregates(connection, by_version=by_version)
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True

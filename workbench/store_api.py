@@ -1,0 +1,93 @@
+"""What the core needs from an experiment store, without knowing how it is stored.
+
+`workbench` may not import `storage` (layers run ui -> storage -> workbench), so the command line
+talks to this Protocol and finds the concrete store at run time through the `workbench.store`
+entry point group (see `workbench/cli/store_loader.py`). The store takes and returns domain types.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from workbench.domain import Cell, CellResult
+
+
+class RunStatus(enum.StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """One run as history lists it."""
+
+    id: int
+    created_at: str  # ISO 8601, UTC
+    status: RunStatus
+    cells: int
+    finished: int
+    failed: int
+    prompts: tuple[str, ...]
+    models: tuple[str, ...]
+    cost_usd: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRun:
+    """A run with its cells: results for the ended ones, the plan for those still missing."""
+
+    info: RunInfo
+    options: Mapping[str, object]
+    results: tuple[CellResult, ...]
+    missing: tuple[Cell, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryQuery:
+    prompt: str | None = None
+    model: str | None = None
+    search: str | None = None
+    status: RunStatus | None = None
+    since: str | None = None  # ISO date or timestamp, inclusive
+    limit: int = 20
+
+
+class RunStore(Protocol):
+    """Keeps runs cell by cell, so a crash loses only the cells still in flight."""
+
+    location: str
+
+    def start_run(self, cells: Sequence[Cell], options: Mapping[str, object]) -> int:
+        """Record the whole plan as pending cells and return the new run's id."""
+        ...
+
+    def save_cell(self, run_id: int, result: CellResult) -> None:
+        """Commit one ended cell at once."""
+        ...
+
+    def finish_run(self, run_id: int, status: RunStatus) -> None: ...
+
+    def reopen_run(self, run_id: int) -> StoredRun:
+        """Mark a run running again under this process, for resuming it."""
+        ...
+
+    def find_cached(self, cell: Cell) -> CellResult | None:
+        """A finished cell with the same rendered messages, model and parameters, if any."""
+        ...
+
+    def history(self, query: HistoryQuery) -> list[RunInfo]: ...
+
+    def load_run(self, run_id: int) -> StoredRun: ...
+
+    def close(self) -> None: ...
+
+
+def cacheable(cell: Cell) -> bool:
+    """Whether a stored answer stands in for a new one: only when sampling is deterministic."""
+    params = cell.params
+    return params.temperature == 0 or params.seed is not None
