@@ -40,6 +40,7 @@ class KeyringUnavailableError(WorkbenchError):
 
 
 class KeyStore(Protocol):
+    def is_secure(self) -> bool: ...
     def get(self, provider: str) -> str | None: ...
     def set(self, provider: str, key: str) -> None: ...
     def delete(self, provider: str) -> bool: ...
@@ -50,7 +51,7 @@ def env_var_for(provider: str) -> str:
     return ENV_VARS.get(provider, f"{provider.upper()}_API_KEY")
 
 
-def _no_backend_message() -> str:
+def no_backend_message() -> str:
     return (
         "no secure keyring is available on this system (no Secret Service, KWallet, macOS Keychain "
         "or Windows Credential Locker was found), and keys are never stored in plain text. Set the "
@@ -82,7 +83,7 @@ class KeyringStore:
 
     def _require_secure(self) -> None:
         if not self.is_secure():
-            raise KeyringUnavailableError(_no_backend_message())
+            raise KeyringUnavailableError(no_backend_message())
 
     def get(self, provider: str) -> str | None:
         if not self.is_secure():

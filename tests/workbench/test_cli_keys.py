@@ -60,5 +60,11 @@ def test_without_a_secure_keyring_it_explains_the_alternative(
         err = capsys.readouterr().err
         assert "no secure keyring" in err and "OPENAI_API_KEY" in err
         assert SECRET not in err
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+        assert main(["keys", "list"]) == 0
+        listed = capsys.readouterr()
+        assert "no secure keyring" in listed.err
+        assert "OPENAI_API_KEY set" in listed.out
+        assert SECRET not in listed.out + listed.err
     finally:
         keyring.set_keyring(previous)

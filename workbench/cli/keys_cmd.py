@@ -13,7 +13,14 @@ import sys
 
 from workbench.cli.table import render_table
 from workbench.errors import UsageError
-from workbench.secrets import ENV_VARS, KeyringStore, KeyStore, env_var_for, mask
+from workbench.secrets import (
+    ENV_VARS,
+    KeyringStore,
+    KeyStore,
+    env_var_for,
+    mask,
+    no_backend_message,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,6 +65,8 @@ def _read_key(provider: str) -> str:
 
 
 def _list(store: KeyStore) -> int:
+    if not store.is_secure():
+        print(f"workbench: {no_backend_message()}", file=sys.stderr)
     stored = store.providers()
     names = sorted(set(stored) | {p for p in ENV_VARS if os.environ.get(env_var_for(p))})
     rows = []
@@ -72,7 +81,8 @@ def _list(store: KeyStore) -> int:
             ]
         )
     if not rows:
-        print("no keys stored; add one with `workbench keys set PROVIDER`")
+        if store.is_secure():
+            print("no keys stored; add one with `workbench keys set PROVIDER`")
         return 0
     print(render_table(["provider", "keyring", "environment"], rows, right=set()))
     return 0
