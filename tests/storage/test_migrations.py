@@ -1,0 +1,93 @@
+"""Migrations: the code's revisions match the scripts, and a first-schema store reaches head."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
+
+from storage import migrate
+from storage.errors import StoreError
+from storage.location import resolve
+from storage.run_store import SqlRunStore
+from storage.schema import Base
+from tests.storage.builders import finished, plan
+from workbench.store_api import HistoryQuery
+
+
+def _revision(db: Path) -> str:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return str(revision)
+
+
+def test_known_revisions_are_the_scripts() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(migrate.SCRIPTS))
+    scripts = ScriptDirectory.from_config(config)
+    walked = [s.revision for s in scripts.walk_revisions()]
+    assert tuple(reversed(walked)) == migrate.REVISIONS
+    assert scripts.get_current_head() == migrate.HEAD
+
+
+def test_the_models_match_what_the_migrations_build(db_path: Path) -> None:
+    SqlRunStore.open(db_path).close()
+    engine = create_engine(resolve(db_path).url)
+    with engine.connect() as connection:
+        diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    # The FTS5 tables live only in the migrations (the ORM never maps them).
+    assert [d for d in diffs if not (d[0] == "remove_table" and "_fts" in d[1].name)] == []
+
+
+def test_a_new_store_is_at_head(db_path: Path) -> None:
+    SqlRunStore.open(db_path).close()
+    assert _revision(db_path) == migrate.HEAD
+    assert not list(db_path.parent.glob("*.bak-*"))  # nothing to back up
+
+
+def test_a_first_schema_store_is_backed_up_and_migrated(db_path: Path) -> None:
+    location = resolve(db_path)
+    engine = create_engine(location.url)
+    migrate.upgrade(engine, migrate.REVISIONS[0])
+    old = SqlRunStore(engine, location)  # the repository only needs the first schema's tables
+    cells = plan()
+    run_id = old.start_run(cells, {"concurrency": 2})
+    old.save_cell(run_id, finished(cells[0], "an aardvark answered"))
+    before = old.load_run(run_id)
+    old.close()
+    assert _revision(db_path) == migrate.REVISIONS[0]
+
+    store = SqlRunStore.open(db_path)
+    try:
+        assert store.load_run(run_id) == before  # nothing lost
+        found = store.history(HistoryQuery(search="aardvark"))  # indexed by the migration
+        assert [run.id for run in found] == [run_id]
+    finally:
+        store.close()
+    assert _revision(db_path) == migrate.HEAD
+    backup = db_path.with_name(f"{db_path.name}.bak-{migrate.REVISIONS[0]}")
+    assert _revision(backup) == migrate.REVISIONS[0]
+    with contextlib.closing(sqlite3.connect(backup)) as conn:
+        assert conn.execute("SELECT output FROM cells WHERE status = 'finished'").fetchall() == [
+            ("an aardvark answered",)
+        ]
+
+
+def test_a_store_from_a_newer_version_is_refused_untouched(db_path: Path) -> None:
+    SqlRunStore.open(db_path).close()
+    with contextlib.closing(sqlite3.connect(db_path)) as conn, conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    original = db_path.read_bytes()
+    with pytest.raises(StoreError, match="newer version") as caught:
+        SqlRunStore.open(db_path)
+    assert str(db_path) in str(caught.value)
+    assert db_path.read_bytes() == original
+    assert not list(db_path.parent.glob("*.bak-*"))
