@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select, case, func, insert, or_, select, text
+from sqlalchemy import Connection, Select, String, case, cast, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from storage import codec
@@ -211,10 +211,15 @@ def _cell(row: CellRow, name: str, version: PromptVersion) -> Cell:
 
 
 def aggregates(connection: Connection, *, by_version: bool) -> list[Aggregate]:
-    version = CellRow.prompt_version_id if by_version else None
+    """One grouped query over the covering index; the timings of each group come back as one
+    string (group_concat), which is far cheaper than a row per cell when there are 100,000."""
     keys = [CellRow.prompt_version_id, CellRow.model] if by_version else [CellRow.model]
-    ended = CellRow.status.in_(("finished", "failed"))
-    totals = connection.execute(
+    ok = CellRow.status == "finished"
+
+    def timings(column: Any) -> Any:
+        return func.aggregate_strings(cast(case((ok, column)), String), ",")
+
+    rows = connection.execute(
         select(
             *keys,
             func.count(func.distinct(CellRow.run_id)).label("runs"),
@@ -223,35 +228,28 @@ def aggregates(connection: Connection, *, by_version: bool) -> list[Aggregate]:
             func.coalesce(func.sum(CellRow.output_tokens), 0).label("output_tokens"),
             func.coalesce(func.sum(CellRow.cost_usd), 0.0).label("cost"),
             func.sum(case((CellRow.status == "failed", 1), else_=0)).label("failed"),
+            timings(CellRow.latency_ms).label("latencies"),
+            timings(CellRow.ttft_ms).label("ttfts"),
         )
-        .where(ended)
+        .where(CellRow.status.in_(("finished", "failed")))
         .group_by(*keys)
     ).all()
-    timings: dict[tuple[Any, ...], tuple[list[float], list[float]]] = {}
-    for row in connection.execute(
-        select(*keys, CellRow.latency_ms, CellRow.ttft_ms).where(CellRow.status == "finished")
-    ):
-        latencies, ttfts = timings.setdefault(tuple(row[: len(keys)]), ([], []))
-        if row.latency_ms is not None:
-            latencies.append(row.latency_ms)
-        if row.ttft_ms is not None:
-            ttfts.append(row.ttft_ms)
-    result = []
-    for row in totals:
-        key = tuple(row[: len(keys)])
-        latencies, ttfts = timings.get(key, ([], []))
-        result.append(
-            Aggregate(
-                prompt_version_id=row.prompt_version_id if version is not None else None,
-                model=row.model,
-                runs=row.runs,
-                cells=row.cells,
-                median_latency_ms=statistics.median(latencies) if latencies else None,
-                median_ttft_ms=statistics.median(ttfts) if ttfts else None,
-                input_tokens=row.input_tokens,
-                output_tokens=row.output_tokens,
-                cost_usd=row.cost,
-                failure_rate=row.failed / row.cells if row.cells else 0.0,
-            )
+    return [
+        Aggregate(
+            prompt_version_id=row.prompt_version_id if by_version else None,
+            model=row.model,
+            runs=row.runs,
+            cells=row.cells,
+            median_latency_ms=_median(row.latencies),
+            median_ttft_ms=_median(row.ttfts),
+            input_tokens=row.input_tokens,
+            output_tokens=row.output_tokens,
+            cost_usd=row.cost,
+            failure_rate=row.failed / row.cells if row.cells else 0.0,
         )
-    return result
+        for row in rows
+    ]
+
+
+def _median(joined: str | None) -> float | None:
+    return statistics.median(map(float, joined.split(","))) if joined else None

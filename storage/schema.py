@@ -84,7 +84,20 @@ class CellRow(Base):
         Index("ix_cells_run_status", "run_id", "status"),
         Index("ix_cells_request_hash_status", "request_hash", "status"),
         Index("ix_cells_version_model", "prompt_version_id", "model"),
-        Index("ix_cells_model", "model"),
+        # Covers every column the aggregates read, so they scan this narrow index instead of
+        # the wide rows (outputs, messages); it also serves filters on the model.
+        Index(
+            "ix_cells_figures",
+            "model",
+            "prompt_version_id",
+            "status",
+            "run_id",
+            "latency_ms",
+            "ttft_ms",
+            "input_tokens",
+            "output_tokens",
+            "cost_usd",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
