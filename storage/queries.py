@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Select, String, case, cast, func, insert, or_
 from sqlalchemy.orm import Session
 
 from storage import codec
+from storage.provenance import provenance
 from storage.schema import CellRow, Prompt, PromptVersion, Run
 from workbench.domain import Cell, PromptTemplate
 from workbench.store_api import HistoryQuery, RunInfo, RunStatus, StoredRun
@@ -70,6 +71,7 @@ def save_prompts(
                 defaults=dict(prompt.defaults),
                 source_path=prompt.source_path,
                 created_at=created_at,
+                **provenance(prompt.source_path),
             )
         )
     return ids

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import sqlite3
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 from storage.run_store import SqlRunStore
 from tests.storage.builders import PROMPT, failed, finished, plan
 from workbench.domain import Message, ModelParams, PromptTemplate
+from workbench.prompty import load_prompty
 from workbench.store_api import HistoryQuery, RunStatus
 
 
@@ -120,3 +122,31 @@ def test_a_dead_process_run_is_found_interrupted(db_path: Path) -> None:
         assert store.load_run(gone).info.status is RunStatus.RUNNING  # this process lives
     finally:
         store.close()
+
+
+def test_a_prompt_from_a_git_repo_keeps_its_commit_and_file_hash(
+    store: SqlRunStore, tmp_path: Path
+) -> None:
+    repo = tmp_path / "prompts"
+    repo.mkdir()
+    prompt_file = repo / "greet.prompty"
+    prompt_file.write_text("user:\nHello {{who}}\n", encoding="utf-8")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "first"], check=True)
+    head = subprocess.run(
+        [*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    store.save_prompt(load_prompty(prompt_file))
+    store.save_prompt(PromptTemplate("inline", (Message("user", "no file"),)))
+    with contextlib.closing(sqlite3.connect(store.location)) as db:
+        rows = db.execute(
+            "SELECT repo_path, repo_commit, file_hash FROM prompt_versions ORDER BY pk"
+        ).fetchall()
+    assert rows[0] == (
+        str(repo.resolve()),
+        head,
+        hashlib.sha256(prompt_file.read_bytes()).hexdigest(),
+    )
+    assert rows[1] == (None, None, None)
