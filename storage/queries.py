@@ -82,8 +82,14 @@ def fts_query(words: str) -> str:
     return " ".join('"' + word.replace('"', '""') + '"' for word in words.split())
 
 
-def search_cells(search: str) -> Select[Any]:
-    """Run ids of cells whose output or prompt text matches."""
+def search_cells(search: str, dialect: str = "sqlite") -> Select[Any]:
+    """Run ids of cells whose output or prompt text matches (FTS5 words; elsewhere a substring)."""
+    if dialect != "sqlite":
+        pattern = f"%{search}%"
+        texts = select(PromptVersion.id).where(PromptVersion.text.ilike(pattern))
+        return select(CellRow.run_id).where(
+            or_(CellRow.output.ilike(pattern), CellRow.prompt_version_id.in_(texts))
+        )
     query = fts_query(search)
     outputs = select(text("rowid")).select_from(text("cells_fts")).where(text("cells_fts MATCH :q"))
     versions = select(PromptVersion.id).where(
@@ -112,7 +118,7 @@ def history(connection: Connection, query: HistoryQuery) -> list[RunInfo]:
         named = select(Prompt.id).where(Prompt.name == query.prompt)
         runs = runs.where(Run.id.in_(select(CellRow.run_id).where(CellRow.prompt_id.in_(named))))
     if query.search:
-        runs = runs.where(Run.id.in_(search_cells(query.search)))
+        runs = runs.where(Run.id.in_(search_cells(query.search, connection.dialect.name)))
     rows = connection.execute(runs).all()
     return _infos(connection, [(r.id, r.created_at, r.status) for r in rows])
 

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from storage.errors import StoreError
 from tests.integration.cli import workbench
+from tests.storage.builders import plan
 from tests.support.fake_openai import FakeOpenAIServer
 from workbench.cli import main as cli_main
 from workbench.cli import store_loader
+from workbench.cli.session import Recording, run_cells
+from workbench.domain import CellResult
 from workbench.records import FIELDS
+from workbench.runner import RunOptions
+from workbench.store_api import RunStatus
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +108,36 @@ def test_the_core_runs_without_a_store(
     assert "no store is installed: this run is not kept" in capsys.readouterr().err
     assert cli_main.main(["history"]) == 2
     assert "no experiment store is installed" in capsys.readouterr().err
+
+
+class _FillingStore:
+    """Takes one cell, then fails as a full disk does."""
+
+    location = "/nowhere/workbench.db"
+
+    def __init__(self) -> None:
+        self.saved: list[int] = []
+        self.finished = False
+
+    def save_cell(self, run_id: int, result: CellResult) -> None:
+        if self.saved:
+            raise StoreError(f"the store {self.location}: the disk is full")
+        self.saved.append(result.cell.index)
+
+    def finish_run(self, run_id: int, status: RunStatus) -> None:
+        self.finished = True
+
+
+def test_a_store_that_fails_mid_run_does_not_lose_the_run(
+    server: FakeOpenAIServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cells = plan(models=("fake-a",), cases=3)
+    cells = [replace(c, model=replace(c.model, api_base=server.base_url)) for c in cells]
+    store = _FillingStore()
+    recording = Recording(store, 1)  # type: ignore[arg-type]
+    results = run_cells(cells, RunOptions(), None, total=3, recording=recording)
+    assert sorted(r.cell.index for r in results) == [0, 1, 2]
+    assert all(r.ok for r in results)
+    assert len(store.saved) == 1 and not store.finished
+    err = capsys.readouterr().err
+    assert err.count("the disk is full; the rest of this run is not kept") == 1

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from workbench.cli.progress import Progress
 from workbench.domain import Cell, CellResult
+from workbench.errors import WorkbenchError
 from workbench.events import CellFailed, CellFinished
 from workbench.records import RecordWriter
 from workbench.runner import Runner, RunOptions
@@ -24,6 +25,17 @@ class Recording:
 
     store: RunStore
     run_id: int
+    failed: bool = False  # the store stopped taking writes (disk full, say): run on without it
+
+    def save(self, result: CellResult) -> None:
+        if self.failed:
+            return
+        try:
+            self.store.save_cell(self.run_id, result)
+        except WorkbenchError as exc:
+            # Losing the store must not lose the run: the summary and --out still get every cell.
+            self.failed = True
+            print(f"workbench: {exc}; the rest of this run is not kept", file=sys.stderr)
 
 
 def options_record(options: RunOptions) -> dict[str, object]:
@@ -92,7 +104,7 @@ def run_cells(
         asyncio.run(execute())
     finally:
         progress.close()
-    if recording is not None:
+    if recording is not None and not recording.failed:
         status = RunStatus.CANCELLED if cancelled else RunStatus.FINISHED
         recording.store.finish_run(recording.run_id, status)
         print(f"kept as run {recording.run_id} in {recording.store.location}", file=sys.stderr)
@@ -103,4 +115,4 @@ def _keep(result: CellResult, writer: RecordWriter | None, recording: Recording 
     if writer is not None:
         writer.write(result)
     if recording is not None:
-        recording.store.save_cell(recording.run_id, result)
+        recording.save(result)

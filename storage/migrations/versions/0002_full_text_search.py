@@ -46,11 +46,15 @@ _STATEMENTS = (
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return  # FTS5 is SQLite's; other databases search with ILIKE (see storage/queries.py)
     for statement in _STATEMENTS:
         op.execute(statement)
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return
     for trigger in (
         "prompt_versions_fts_ai",
         "prompt_versions_fts_ad",
