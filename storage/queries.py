@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Select, String, case, cast, func, insert, or_, select, text
@@ -18,23 +17,7 @@ from storage import codec
 from storage.provenance import provenance
 from storage.schema import CellRow, Prompt, PromptVersion, Run
 from workbench.domain import Cell, PromptTemplate
-from workbench.store_api import HistoryQuery, RunInfo, RunStatus, StoredRun
-
-
-@dataclass(frozen=True, slots=True)
-class Aggregate:
-    """Figures per prompt version (None when grouped by model only) and model."""
-
-    prompt_version_id: str | None
-    model: str
-    runs: int
-    cells: int
-    median_latency_ms: float | None
-    median_ttft_ms: float | None
-    input_tokens: int
-    output_tokens: int
-    cost_usd: float
-    failure_rate: float
+from workbench.store_api import Aggregate, HistoryQuery, RunInfo, RunStatus, StoredRun
 
 
 def save_prompts(
@@ -242,9 +225,11 @@ def aggregates(connection: Connection, *, by_version: bool) -> list[Aggregate]:
         .where(CellRow.status.in_(("finished", "failed")))
         .group_by(*keys)
     ).all()
+    names = _prompt_names(connection, {row.prompt_version_id for row in rows}) if by_version else {}
     return [
         Aggregate(
             prompt_version_id=row.prompt_version_id if by_version else None,
+            prompt=names.get(row.prompt_version_id) if by_version else None,
             model=row.model,
             runs=row.runs,
             cells=row.cells,
@@ -257,6 +242,16 @@ def aggregates(connection: Connection, *, by_version: bool) -> list[Aggregate]:
         )
         for row in rows
     ]
+
+
+def _prompt_names(connection: Connection, version_ids: set[str]) -> dict[str, str]:
+    """Names for a few version ids in one query: cheaper than joining every cell to them."""
+    rows = connection.execute(
+        select(PromptVersion.id, Prompt.name)
+        .join(Prompt, Prompt.id == PromptVersion.prompt_id)
+        .where(PromptVersion.id.in_(version_ids))
+    ).all()
+    return {str(version): str(name) for version, name in rows}
 
 
 def _median(joined: str | None) -> float | None:

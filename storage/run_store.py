@@ -20,7 +20,7 @@ from storage.errors import StoreError, translated
 from storage.location import Location, resolve
 from storage.schema import CellRow, Draft, Run
 from workbench.domain import Cell, CellResult, CostSource, PromptTemplate
-from workbench.store_api import HistoryQuery, RunInfo, RunStatus, StoredRun
+from workbench.store_api import Aggregate, HistoryQuery, RunInfo, RunStatus, StoredRun
 
 
 def now() -> str:
@@ -176,7 +176,7 @@ class SqlRunStore:
             raise StoreError(f"no run {run_id} in the store {self.location}")
         return stored
 
-    def aggregates(self, by_version: bool = True) -> list[queries.Aggregate]:
+    def aggregates(self, by_version: bool = True) -> list[Aggregate]:
         with translated(self.location), self.engine.connect() as connection:
             return queries.aggregates(connection, by_version=by_version)
 

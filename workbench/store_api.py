@@ -57,6 +57,23 @@ class HistoryQuery:
     limit: int = 20
 
 
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """Figures per prompt version (None when grouped by model only) and model."""
+
+    prompt_version_id: str | None
+    prompt: str | None
+    model: str
+    runs: int
+    cells: int
+    median_latency_ms: float | None
+    median_ttft_ms: float | None
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    failure_rate: float
+
+
 class RunStore(Protocol):
     """Keeps runs cell by cell, so a crash loses only the cells still in flight."""
 
@@ -83,6 +100,10 @@ class RunStore(Protocol):
     def history(self, query: HistoryQuery) -> list[RunInfo]: ...
 
     def load_run(self, run_id: int) -> StoredRun: ...
+
+    def aggregates(self, by_version: bool = True) -> list[Aggregate]:
+        """Per prompt version and model (or per model): runs, medians, tokens, cost, failures."""
+        ...
 
     def close(self) -> None: ...
 

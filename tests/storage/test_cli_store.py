@@ -141,3 +141,20 @@ def test_a_store_that_fails_mid_run_does_not_lose_the_run(
     assert len(store.saved) == 1 and not store.finished
     err = capsys.readouterr().err
     assert err.count("the disk is full; the rest of this run is not kept") == 1
+
+
+def test_stats_per_prompt_version_and_model(server: FakeOpenAIServer, tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    _run(server, db)
+    _run(server, db)
+    proc = workbench("stats", "--db", db, "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [(r["prompt"], r["model"], r["runs"], r["cells"]) for r in rows] == [
+        ("inline", "fake-a", 2, 2),
+        ("inline", "fake-b", 2, 2),
+    ]
+    assert all(r["failure_rate"] == 0 and r["median_latency_ms"] > 0 for r in rows)
+    table = workbench("stats", "--db", db, "--by-model", "--model", "fake-b")
+    assert table.returncode == 0, table.stderr
+    assert "fake-b" in table.stdout and "fake-a" not in table.stdout

@@ -7,7 +7,15 @@ import sys
 from collections.abc import Callable, Sequence
 
 from workbench import __version__
-from workbench.cli import export_cmd, history_cmd, keys_cmd, models_cmd, resume_cmd, run_cmd
+from workbench.cli import (
+    export_cmd,
+    history_cmd,
+    keys_cmd,
+    models_cmd,
+    resume_cmd,
+    run_cmd,
+    stats_cmd,
+)
 from workbench.errors import WorkbenchError
 from workbench.secrets import KeyringStore, KeyStore
 
@@ -29,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     history_cmd.add_parsers(sub)
     resume_cmd.add_parser(sub)
     export_cmd.add_parser(sub)
+    stats_cmd.add_parser(sub)
     return parser
 
 
