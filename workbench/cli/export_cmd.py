@@ -6,10 +6,11 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from workbench.cli.store_loader import add_db_option, open_store
 from workbench.errors import UsageError
-from workbench.records import FIELDS, to_record
+from workbench.records import FIELDS, RecordWriter, to_record
 from workbench.secrets import KeyStore
 
 _FORMATS = (".csv", ".jsonl", ".parquet")
@@ -36,23 +37,25 @@ def export_command(args: argparse.Namespace, _keys: KeyStore | None) -> int:
         stored = store.load_run(args.run_id)
     finally:
         store.close()
-    import pandas as pd  # pandas takes a second to import: only when exporting
-
-    records = [to_record(result) for result in stored.results]
-    frame = pd.DataFrame.from_records(records, columns=list(FIELDS))
-    suffix = out.suffix.lower()
     try:
-        if suffix == ".jsonl":
-            frame.to_json(out, orient="records", lines=True, force_ascii=False)
+        if out.suffix.lower() == ".parquet":
+            _write_parquet(out, [to_record(result) for result in stored.results])
         else:
-            # Nested fields (vars, error, messages) as JSON text: flat formats stay flat.
-            for column in ("vars", "error", "messages"):
-                frame[column] = [None if v is None else json.dumps(v) for v in frame[column]]
-            if suffix == ".csv":
-                frame.to_csv(out, index=False)
-            else:
-                frame.to_parquet(out, index=False)
+            # The same writer as `workbench run --out`: an export reads exactly like a live run.
+            with RecordWriter(out) as writer:
+                for result in stored.results:
+                    writer.write(result)
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot write: {exc.strerror}") from exc
-    print(f"wrote {len(records)} records of run {args.run_id} to {out}", file=sys.stderr)
+    print(f"wrote {len(stored.results)} records of run {args.run_id} to {out}", file=sys.stderr)
     return 0
+
+
+def _write_parquet(out: Path, records: list[dict[str, Any]]) -> None:
+    import pandas as pd  # pandas takes a second to import: only for Parquet
+
+    frame = pd.DataFrame.from_records(records, columns=list(FIELDS))
+    # Nested fields (vars, error, messages) as JSON text: a flat format stays flat.
+    for column in ("vars", "error", "messages"):
+        frame[column] = [None if v is None else json.dumps(v) for v in frame[column]]
+    frame.to_parquet(out, index=False)
