@@ -71,7 +71,7 @@ def _history_rows(runs: list[RunInfo]) -> tuple[list[str], list[list[str]], set[
     rows = [
         [
             str(run.id),
-            run.created_at[:19].replace("T", " "),
+            _when(run.created_at),
             run.status.value,
             f"{run.finished + run.failed}/{run.cells}",
             str(run.failed),
@@ -95,7 +95,7 @@ def show_command(args: argparse.Namespace, _keys: KeyStore | None) -> int:
             print(json.dumps(to_record(result), ensure_ascii=False))
         return 0
     info = stored.info
-    print(f"run {info.id}, {info.created_at[:19].replace('T', ' ')} UTC, {info.status.value}")
+    print(f"run {info.id}, {_when(info.created_at)} UTC, {info.status.value}")
     rows = [
         [
             str(r.cell.index),
@@ -119,6 +119,11 @@ def show_command(args: argparse.Namespace, _keys: KeyStore | None) -> int:
     groups = summarise(stored.results)
     print(f"{len(stored.results)} cells in {len(groups)} prompt x model groups")
     return 0
+
+
+def _when(iso: str) -> str:
+    """A stored UTC timestamp to the second, as a person reads it."""
+    return iso[:19].replace("T", " ")
 
 
 def _preview(text: str, width: int = 48) -> str:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping
 
 from workbench.cli.run_cmd import report
-from workbench.cli.session import Recording, run_cells
+from workbench.cli.session import Recording, options_from_record, run_cells
 from workbench.cli.store_loader import add_db_option, open_store
 from workbench.domain import CellResult
-from workbench.retry import RetryPolicy
-from workbench.runner import RunOptions
 from workbench.secrets import KeyStore
 
 
@@ -39,7 +36,7 @@ def resume_command(args: argparse.Namespace, keys: KeyStore | None) -> int:
         )
         results = run_cells(
             todo,
-            _options(stored.options),
+            options_from_record(stored.options),
             keys,
             total=len(todo),
             recording=Recording(store, args.run_id),
@@ -53,18 +50,3 @@ def resume_command(args: argparse.Namespace, keys: KeyStore | None) -> int:
 
 def _cancelled(result: CellResult) -> bool:
     return result.error is not None and result.error.type == "cancelled"
-
-
-def _options(kept: Mapping[str, object]) -> RunOptions:
-    def whole(name: str, default: int) -> int:
-        value = kept.get(name, default)
-        return value if isinstance(value, int) else default
-
-    timeout = kept.get("timeout_s", 60.0)
-    return RunOptions(
-        concurrency=whole("concurrency", 8),
-        local_concurrency=whole("local_concurrency", 2),
-        hosted_concurrency=whole("hosted_concurrency", 16),
-        timeout_s=float(timeout) if isinstance(timeout, int | float) else 60.0,
-        retry=RetryPolicy(max_attempts=whole("max_attempts", 3)),
-    )

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from workbench.cli.progress import Progress
@@ -14,6 +14,7 @@ from workbench.domain import Cell, CellResult
 from workbench.errors import WorkbenchError
 from workbench.events import CellFailed, CellFinished
 from workbench.records import RecordWriter
+from workbench.retry import RetryPolicy
 from workbench.runner import Runner, RunOptions
 from workbench.secrets import KeyStore
 from workbench.store_api import RunStatus, RunStore, cacheable
@@ -47,6 +48,24 @@ def options_record(options: RunOptions) -> dict[str, object]:
         "timeout_s": options.timeout_s,
         "max_attempts": options.retry.max_attempts,
     }
+
+
+def options_from_record(kept: Mapping[str, object]) -> RunOptions:
+    """The options `options_record` kept; defaults for any a store does not have."""
+    defaults = RunOptions()
+
+    def whole(name: str, default: int) -> int:
+        value = kept.get(name, default)
+        return value if isinstance(value, int) else default
+
+    timeout = kept.get("timeout_s")
+    return RunOptions(
+        concurrency=whole("concurrency", defaults.concurrency),
+        local_concurrency=whole("local_concurrency", defaults.local_concurrency),
+        hosted_concurrency=whole("hosted_concurrency", defaults.hosted_concurrency),
+        timeout_s=float(timeout) if isinstance(timeout, int | float) else defaults.timeout_s,
+        retry=RetryPolicy(max_attempts=whole("max_attempts", defaults.retry.max_attempts)),
+    )
 
 
 def from_cache(store: RunStore, cells: Sequence[Cell]) -> tuple[list[CellResult], list[Cell]]:
