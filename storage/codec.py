@@ -33,7 +33,7 @@ def digest(value: object) -> str:
 
 
 def messages_json(messages: Sequence[Message]) -> list[dict[str, str]]:
-    return [{"role": m.role, "content": m.content} for m in messages]
+    return [m.as_dict() for m in messages]
 
 
 def messages_of(data: Sequence[Mapping[str, Any]]) -> tuple[Message, ...]:
@@ -137,9 +137,7 @@ def result_values(result: CellResult) -> dict[str, Any]:
         "cost_usd": result.cost.usd,
         "cost_source": result.cost.source.value,
         "attempts": result.attempts,
-        "error": None
-        if error is None
-        else {"type": error.type, "message": error.message, "retryable": error.retryable},
+        "error": None if error is None else error.as_dict(),
         "cached": result.cached,
     }
 

@@ -22,6 +22,10 @@ class Message:
     role: Role
     content: str
 
+    def as_dict(self) -> dict[str, str]:
+        """The chat-completions wire shape, also how records and the store keep a message."""
+        return {"role": self.role, "content": self.content}
+
 
 @dataclass(frozen=True, slots=True)
 class ModelParams:
@@ -171,6 +175,9 @@ class CellError:
     type: str
     message: str
     retryable: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {"type": self.type, "message": self.message, "retryable": self.retryable}
 
 
 @dataclass(frozen=True, slots=True)

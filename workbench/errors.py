@@ -11,6 +11,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from workbench.domain import CellError
+
 
 class WorkbenchError(Exception):
     """A fault of input or environment, with a message meant for the person at the keyboard."""
@@ -96,8 +98,9 @@ class ProviderError(Exception):
             return f"{self.kind.summary}{status}: {detail}"
         return f"{self.kind.summary}{status}"
 
-    def as_record(self) -> dict[str, object]:
-        return {"type": self.kind.code, "message": self.message, "retryable": self.retryable}
+    def as_cell_error(self) -> CellError:
+        """As a cell keeps it: stored, written to records and shown."""
+        return CellError(self.kind.code, self.message, self.retryable)
 
 
 def kind_for_status(status: int, body: str = "") -> ErrorKind:  # noqa: PLR0911 - a flat table

@@ -63,15 +63,11 @@ def to_record(result: CellResult) -> dict[str, Any]:
         "latency_ms": _rounded(timings.latency_ms if timings else None, 2),
         "output_tokens_per_s": _rounded(result.output_tokens_per_s, 2),
         "attempts": result.attempts,
-        "error": (
-            None
-            if error is None
-            else {"type": error.type, "message": error.message, "retryable": error.retryable}
-        ),
+        "error": None if error is None else error.as_dict(),
         "case": cell.case_index,
         "cell": cell.index,
         "api_base": cell.model.api_base,
-        "messages": [{"role": m.role, "content": m.content} for m in cell.messages],
+        "messages": [m.as_dict() for m in cell.messages],
         "cached": result.cached,
     }
 

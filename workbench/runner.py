@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from workbench import pricing, tokens
 from workbench.domain import (
     Cell,
-    CellError,
     CellResult,
     Cost,
     CostSource,
@@ -205,7 +204,7 @@ class Runner:
                             emit(CellFailed(_failure(cell, error, attempts)))
                             return
                         delay = policy.delay_s(error, attempts)
-                        emit(CellRetrying(cell.index, attempts + 1, _cell_error(error), delay))
+                        emit(CellRetrying(cell.index, attempts + 1, error.as_cell_error(), delay))
                         await asyncio.sleep(delay)
                         continue
                     emit(CellFinished(result))
@@ -263,10 +262,6 @@ class Runner:
         )
 
 
-def _cell_error(error: ProviderError) -> CellError:
-    return CellError(error.kind.code, error.message, error.retryable)
-
-
 def _failure(cell: Cell, error: ProviderError, attempts: int) -> CellResult:
     return CellResult(
         cell=cell,
@@ -276,5 +271,5 @@ def _failure(cell: Cell, error: ProviderError, attempts: int) -> CellResult:
         cost=Cost(None, CostSource.UNKNOWN),
         timings=None,
         attempts=attempts,
-        error=_cell_error(error),
+        error=error.as_cell_error(),
     )

@@ -70,7 +70,7 @@ def test_status_mapping(status: int, body: str, kind: ErrorKind) -> None:
 def test_error_message_reads_well() -> None:
     error = ProviderError(ErrorKind.AUTHENTICATION, "Incorrect API key provided", status=401)
     assert error.message == "the API key was refused (HTTP 401): Incorrect API key provided"
-    assert error.as_record() == {
+    assert error.as_cell_error().as_dict() == {
         "type": "authentication",
         "message": error.message,
         "retryable": False,

@@ -54,7 +54,7 @@ class LiteLLMClient:
         litellm = self._litellm
         kwargs: dict[str, Any] = {
             "model": request.model,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "messages": [m.as_dict() for m in request.messages],
             "stream": True,
             "stream_options": {"include_usage": True},
             "timeout": request.timeout_s,

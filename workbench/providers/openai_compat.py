@@ -86,7 +86,7 @@ class OpenAICompatClient:
 def _body(request: ChatRequest) -> dict[str, Any]:
     body: dict[str, Any] = {
         "model": request.model,
-        "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        "messages": [m.as_dict() for m in request.messages],
         "stream": True,
         "stream_options": {"include_usage": True},
     }
