@@ -5,6 +5,12 @@ runs a plan there and turns the runner's events into Qt signals, which reach wid
 thread through queued connections. Text deltas are coalesced on the loop and flushed a few times
 a second per cell, so sixteen panes streaming at 100 tokens/s cost a handful of repaints, not
 1,600 a second.
+
+The loop thread never emits a public signal itself: it posts to one private signal with a queued
+connection to a slot of the bridge, which lives on the GUI thread and emits the public signal
+there. Slots that are plain Python callables (lambdas, `list.append`, pytest-qt's blockers) are
+then always called on the GUI thread; emitted from the loop thread they were not safe to
+disconnect while an emission was in flight (seen as an intermittent crash).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import threading
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from workbench.domain import Cell
 from workbench.events import CellDelta, CellFailed, CellFinished, CellRetrying, CellStarted
@@ -68,6 +74,7 @@ class RunBridge(QObject):
     cell_reset = Signal(int)  # a retry begins: drop the partial text shown so far
     cell_ended = Signal(object)  # CellResult
     run_finished = Signal()
+    _posted = Signal(str, tuple)  # (public signal name, arguments), from the loop thread
 
     def __init__(
         self,
@@ -83,6 +90,16 @@ class RunBridge(QObject):
         self._runner: Runner | None = None
         self._future: concurrent.futures.Future[None] | None = None
         self._active = False
+        self._posted.connect(self._on_posted, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(str, tuple)
+    def _on_posted(self, name: str, args: tuple[object, ...]) -> None:
+        if name == "run_finished":
+            self._active = False  # before the signal, so its slots may start the next run
+        getattr(self, name).emit(*args)
+
+    def _post(self, name: str, *args: object) -> None:
+        self._posted.emit(name, args)
 
     @property
     def running(self) -> bool:
@@ -109,19 +126,18 @@ class RunBridge(QObject):
                 if isinstance(event, CellDelta):
                     pending.setdefault(event.cell_index, []).append(event.text)
                 elif isinstance(event, CellStarted):
-                    self.cell_started.emit(event.cell.index, event.attempt)
+                    self._post("cell_started", event.cell.index, event.attempt)
                 elif isinstance(event, CellRetrying):
                     pending.pop(event.cell_index, None)
-                    self.cell_reset.emit(event.cell_index)
+                    self._post("cell_reset", event.cell_index)
                 elif isinstance(event, CellFinished | CellFailed):
                     self._flush_one(pending, event.result.cell.index)
-                    self.cell_ended.emit(event.result)
+                    self._post("cell_ended", event.result)
         finally:
             flusher.cancel()
             self._runner = None
             await runner.aclose()
-            self._active = False  # before the signal, so its slots may start the next run
-            self.run_finished.emit()
+            self._post("run_finished")
 
     async def _flush_periodically(self, pending: dict[int, list[str]]) -> None:
         while True:
@@ -132,4 +148,4 @@ class RunBridge(QObject):
     def _flush_one(self, pending: dict[int, list[str]], index: int) -> None:
         parts = pending.pop(index, None)
         if parts:
-            self.cell_text.emit(index, "".join(parts))
+            self._post("cell_text", index, "".join(parts))
