@@ -3,5 +3,37 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# Imported after the platform is chosen above.
+from ui.background import Background
+from ui.preferences import Preferences
+from ui.services import Services
+from ui.store_handle import StoreHandle
+from ui.task_bridge import LoopThread
+from workbench.secrets import KeyringStore
+
+
+@pytest.fixture
+def services(tmp_path: Path, qapp: object) -> Iterator[Services]:
+    """The window's services on a fresh store and settings file in `tmp_path`."""
+    background = Background()
+    loop = LoopThread().start()
+    store = StoreHandle(background, str(tmp_path / "workbench.db"))
+    store.open().result(30)
+    built = Services(
+        background=background,
+        loop=loop,
+        prefs=Preferences(tmp_path / "settings.ini"),
+        store=store,
+        keys=KeyringStore(),
+    )
+    yield built
+    store.close()
+    background.shutdown()
+    loop.stop()
