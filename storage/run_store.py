@@ -14,11 +14,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert, select, update
 
-from storage import codec, queries
+from storage import codec, marks, queries, versions
 from storage.connection import open_engine
 from storage.errors import StoreError, translated
 from storage.location import Location, resolve
+from storage.marks import CellMark
 from storage.schema import CellRow, Draft, Run
+from storage.versions import PromptVersionInfo
 from workbench.domain import Cell, CellResult, CostSource, PromptTemplate
 from workbench.store_api import Aggregate, HistoryQuery, RunInfo, RunStatus, StoredRun
 
@@ -127,6 +129,23 @@ class SqlRunStore:
         with translated(self.location), self.engine.connect() as connection:
             return connection.execute(select(Draft.text).where(Draft.key == key)).scalar()
 
+    def rate_cell(self, run_id: int, index: int, rating: int | None) -> None:
+        """+1 (thumbs up), -1 (thumbs down) or None (clear) on one cell of a run."""
+        marks.check_rating(rating)
+        self._mark(run_id, index, rating=rating)
+
+    def note_cell(self, run_id: int, index: int, note: str | None) -> None:
+        """A note on one cell; None or only whitespace clears it."""
+        self._mark(run_id, index, note=marks.clean_note(note))
+
+    def _mark(self, run_id: int, index: int, **values: object) -> None:
+        with translated(self.location), self.engine.begin() as connection:
+            if not marks.set_mark(connection, run_id, index, **values):
+                raise StoreError(
+                    f"run {run_id} has no cell {index} in the store {self.location}; "
+                    "reload the run and try again"
+                )
+
     # --- reading -------------------------------------------------------------------------
 
     def find_cached(self, cell: Cell) -> CellResult | None:
@@ -175,6 +194,25 @@ class SqlRunStore:
         if stored is None:
             raise StoreError(f"no run {run_id} in the store {self.location}")
         return stored
+
+    def cell_marks(self, run_id: int) -> dict[int, CellMark]:
+        """Ratings and notes by cell index; unmarked cells (and unknown runs) give no entry."""
+        with translated(self.location), self.engine.connect() as connection:
+            return marks.cell_marks(connection, run_id)
+
+    def prompt_versions(
+        self, search: str | None = None, name: str | None = None, limit: int = 200
+    ) -> list[PromptVersionInfo]:
+        """Kept prompt versions, newest first, optionally matching `search` or of prompt `name`."""
+        with translated(self.location), self.engine.connect() as connection:
+            return versions.prompt_versions(connection, search, name, limit)
+
+    def load_prompt_version(self, version_id: str) -> PromptTemplate:
+        with translated(self.location), self.engine.connect() as connection:
+            prompt = versions.load_prompt_version(connection, version_id)
+        if prompt is None:
+            raise StoreError(f"no prompt version {version_id[:12]} in the store {self.location}")
+        return prompt
 
     def aggregates(self, by_version: bool = True) -> list[Aggregate]:
         with translated(self.location), self.engine.connect() as connection:

@@ -6,16 +6,21 @@ write happens in the order it was asked for (the one writer the architecture ask
 "compute" has two threads for token counting, price lookups and heavy imports. Model calls are
 not background work of this kind: they run on the asyncio loop of `task_bridge.LoopThread`.
 
+Workers never hold the last reference to anything of the GUI's: the function, the callbacks and
+the outcome live in a table on this object, and the worker hands over only a token. (Python
+deleting a widget on a worker thread crashes Qt; a closure capturing a panel could do that.)
 A callback whose owner (a QObject) was deleted before the work ended is dropped, so a closed
-dialog never receives a late answer.
+dialog never receives a late answer. After `shutdown`, new work is refused quietly.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 import threading
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -25,11 +30,20 @@ Lane = Literal["store", "compute"]
 Failed = Callable[[BaseException], None]
 
 
+@dataclass
+class _Job(Generic[T]):
+    fn: Callable[[], T] | None
+    done: Callable[[T], None] | None
+    failed: Failed | None
+    owner: QObject | None
+    future: concurrent.futures.Future[T]
+    outcome: tuple[bool, Any] | None = None  # (succeeded, result or exception)
+
+
 class Background(QObject):
     """Runs functions off the GUI thread and answers on it."""
 
-    # Every answer goes through this queued signal: (callback, value, owner or None).
-    _answered = Signal(object, object, object)
+    _finished = Signal(int)  # a job's token, from a worker thread
     # Failures with no `failed` callback of their own: the window routes these to its presenter.
     unhandled_error = Signal(object)
 
@@ -41,8 +55,11 @@ class Background(QObject):
                 2, thread_name_prefix="workbench-compute"
             ),
         }
+        self._jobs: dict[int, _Job[Any]] = {}
+        self._tokens = itertools.count()
+        self._lock = threading.Lock()
         self._closed = threading.Event()
-        self._answered.connect(self._on_answered, Qt.ConnectionType.QueuedConnection)
+        self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
 
     def run(
         self,
@@ -53,40 +70,71 @@ class Background(QObject):
         lane: Lane = "compute",
         owner: QObject | None = None,
     ) -> concurrent.futures.Future[T]:
-        """Run `fn` on `lane`; `done(result)` or `failed(exc)` follow on the GUI thread."""
+        """Run `fn` on `lane`; `done(result)` or `failed(exc)` follow on the GUI thread.
 
-        def work() -> T:
-            try:
-                result = fn()
-            except BaseException as exc:
-                self._answer(failed or self.unhandled_error.emit, exc, owner)
-                raise
-            if done is not None:
-                self._answer(done, result, owner)
-            return result
+        The returned future also carries the outcome, for callers that must wait (closing).
+        """
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        if self._closed.is_set():
+            future.cancel()
+            return future
+        token = next(self._tokens)
+        with self._lock:
+            self._jobs[token] = _Job(fn, done, failed, owner, future)
+        self._lanes[lane].submit(self._work, token)
+        return future
 
-        return self._lanes[lane].submit(work)
-
-    def _answer(
-        self, callback: Callable[[Any], None], value: object, owner: QObject | None
-    ) -> None:
+    def _work(self, token: int) -> None:
+        with self._lock:
+            job = self._jobs[token]
+            fn = job.fn
+        assert fn is not None
+        try:
+            outcome: tuple[bool, Any] = (True, fn())
+        except BaseException as exc:  # noqa: BLE001 - every failure is handed to the GUI
+            outcome = (False, exc)
+        del fn  # the table keeps it until the GUI thread lets go of the job
+        with self._lock:
+            job.outcome = outcome
+        succeeded, value = outcome
+        del outcome, job
+        future = self._jobs[token].future
+        if succeeded:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+        del value, future
         if not self._closed.is_set():
-            self._answered.emit(callback, value, owner)
+            self._finished.emit(token)
 
-    @Slot(object, object, object)
-    def _on_answered(
-        self, callback: Callable[[Any], None], value: object, owner: QObject | None
-    ) -> None:
-        if owner is not None and not shiboken6.isValid(owner):
+    @Slot(int)
+    def _on_finished(self, token: int) -> None:
+        with self._lock:
+            job = self._jobs.pop(token, None)  # gone when shutdown came first
+        if (
+            job is None
+            or job.outcome is None
+            or (job.owner is not None and not shiboken6.isValid(job.owner))
+        ):
             return
-        callback(value)
+        succeeded, value = job.outcome
+        if succeeded:
+            if job.done is not None:
+                job.done(value)
+        elif job.failed is not None:
+            job.failed(value)
+        else:
+            self.unhandled_error.emit(value)
 
     def wait_for_store(self, timeout_s: float = 10.0) -> None:
         """Block until every store task asked for so far has run (on closing: nothing lost)."""
-        self._lanes["store"].submit(lambda: None).result(timeout_s)
+        if not self._closed.is_set():
+            self._lanes["store"].submit(lambda: None).result(timeout_s)
 
     def shutdown(self) -> None:
         """Finish queued work, then stop the threads; answers after this are not delivered."""
         self._closed.set()
         for executor in self._lanes.values():
             executor.shutdown(wait=True, cancel_futures=False)
+        with self._lock:
+            self._jobs.clear()  # on the GUI thread: whatever the jobs held is released here

@@ -19,13 +19,16 @@ import asyncio
 import concurrent.futures
 import threading
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from workbench.domain import Cell
 from workbench.events import CellDelta, CellFailed, CellFinished, CellRetrying, CellStarted
-from workbench.runner import Runner
+
+if TYPE_CHECKING:
+    # Only for types: the runner pulls in aiohttp, which loads behind the window, not before it.
+    from workbench.runner import Runner
 
 T = TypeVar("T")
 

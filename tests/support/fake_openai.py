@@ -207,10 +207,16 @@ class FakeOpenAIServer:
     """
 
     def __init__(
-        self, models: Sequence[str] = ("fake-a", "fake-b"), *, ollama: bool = False
+        self,
+        models: Sequence[str] = ("fake-a", "fake-b"),
+        *,
+        ollama: bool = False,
+        require_key: str | None = None,
     ) -> None:
+        """``require_key``: answer every /v1 request whose bearer token differs with a 401."""
         self._models = tuple(models)
         self._ollama = ollama
+        self._require_key = require_key
         self._lock = threading.Lock()
         self._behaviours: dict[str, Behaviour] = {}
         self._faults: dict[str, collections.deque[Fault]] = {}
@@ -358,7 +364,7 @@ class FakeOpenAIServer:
 
     async def _open(self) -> int:
         self._stopping = asyncio.Event()
-        app = web.Application(middlewares=[self._record])
+        app = web.Application(middlewares=[self._record, self._authorize])
         app.router.add_post(_CHAT_PATH, self._chat)
         app.router.add_get("/v1/models", self._list_models)
         if self._ollama:
@@ -434,6 +440,31 @@ class FakeOpenAIServer:
         )
         with self._lock:
             self._recorded.append(recorded)
+        return await handler(request)
+
+    @web.middleware
+    async def _authorize(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """With ``require_key``, refuse /v1 requests without that bearer token, as OpenAI does."""
+        if self._require_key is None or not request.path.startswith("/v1/"):
+            return await handler(request)
+        sent = request.headers.get("Authorization", "")
+        if not sent.startswith("Bearer "):
+            return _error_response(
+                401,
+                "You didn't provide an API key. You need to provide your API key in an "
+                "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+                "invalid_request_error",
+            )
+        token = sent.removeprefix("Bearer ")
+        if token != self._require_key:
+            shown = f"{token[:3]}{'*' * (len(token) - 7)}{token[-4:]}" if len(token) > 8 else "***"
+            return _error_response(
+                401,
+                f"Incorrect API key provided: {shown}. You can find your API key at "
+                "https://platform.openai.com/account/api-keys.",
+                "invalid_request_error",
+                "invalid_api_key",
+            )
         return await handler(request)
 
     async def _list_models(self, _request: web.Request) -> web.Response:

@@ -1,0 +1,123 @@
+"""Starting the window: show it first, then open the store and load heavy modules behind it.
+
+Only Qt and the window's own modules load before the window shows. The store (SQLAlchemy, and a
+migration when one is due), the keyring, aiohttp, tiktoken's encodings and litellm's price map
+load on the background lanes afterwards, while the window already answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from ui.background import Background
+from ui.main_window import MainWindow
+from ui.preferences import APPLICATION, ORGANIZATION, Preferences
+from ui.services import Services
+from ui.store_handle import StoreHandle
+from ui.task_bridge import LoopThread
+from workbench import __version__, offline
+from workbench.secrets import KeyStore
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="workbench window", description="Open the window.")
+    parser.add_argument("--db", help="store file or SQLAlchemy URL (default: $WORKBENCH_DB)")
+    parser.add_argument("--settings", help="keep window settings in this INI file")
+    # For bench/startup.py: print seconds since the epoch when the window answers, then quit.
+    parser.add_argument("--quit-when-shown", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(list(argv))
+
+
+def build_services(args: argparse.Namespace) -> Services:
+    prefs = Preferences(None if args.settings is None else Path(args.settings))
+    background = Background()
+    db = args.db or os.environ.get("WORKBENCH_DB") or prefs.store_path
+    return Services(
+        background=background,
+        loop=LoopThread().start(),
+        prefs=prefs,
+        store=StoreHandle(background, db),
+        keys=None,  # loaded behind the window: probing keyring backends takes ~0.3 s
+    )
+
+
+def start_behind(window: MainWindow) -> None:
+    """What the window needs that may be slow: all on background lanes, answers on the GUI."""
+    services = window.services
+    if not services.store.is_open:
+        services.store.open()
+    window.keeper.load()
+    window.history.refresh()
+
+    def keyring() -> KeyStore | None:
+        from workbench.secrets import KeyringStore  # noqa: PLC0415
+
+        try:
+            store = KeyringStore()
+            store.is_secure()  # probes the backends now, on this thread
+        except Exception:  # noqa: BLE001 - environment-variable keys still work without it
+            return None
+        return store
+
+    def got_keys(keys: KeyStore | None) -> None:
+        services.keys = keys
+        window.models.refresh_keys()
+
+    services.background.run(keyring, got_keys, owner=window)
+    services.background.run(_warm_up)
+
+
+def _warm_up() -> None:
+    """Import and load what the first run and the first estimate need, before they ask."""
+    import workbench.runner  # noqa: F401, PLC0415
+    from workbench import pricing, tokens  # noqa: PLC0415
+
+    pricing.price_map()
+    tokens.warm()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    offline.prepare()  # before anything could load litellm or tiktoken
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("prompt-workbench")
+    services = build_services(args)
+    window = MainWindow(services)
+    window.presenter.install_excepthook()
+    window.show()
+    QTimer.singleShot(0, lambda: start_behind(window))
+    if args.quit_when_shown:
+        QTimer.singleShot(0, lambda: _report_shown(window))
+    try:
+        return app.exec()
+    finally:
+        shut_down(window)
+
+
+def _report_shown(window: MainWindow) -> None:
+    print(f"shown {time.time():.6f}", flush=True)  # noqa: T201 - read by bench/startup.py
+    window.close()
+
+
+def shut_down(window: MainWindow) -> None:
+    """After the window closed: let queued store writes land, then stop the threads."""
+    services = window.services
+    try:
+        services.background.wait_for_store()
+    except Exception as exc:  # noqa: BLE001 - closing must finish; the reason goes to stderr
+        print(f"workbench: the last writes may not be kept: {exc}", file=sys.stderr)  # noqa: T201
+    services.store.close()
+    services.background.shutdown()
+    services.loop.stop()

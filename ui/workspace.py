@@ -1,0 +1,97 @@
+"""The editor's whole state as one JSON draft: prompts, variable values and chosen models.
+
+The window autosaves this to the store's drafts table a moment after every edit and on close,
+and restores it at start, so typed text survives a crash or a closed window. Pure data: no Qt.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from storage import codec
+from workbench.domain import ModelSpec, PromptTemplate
+from workbench.errors import WorkbenchError
+from workbench.prompty import load_prompty
+
+DRAFT_KEY = "workspace"
+_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    prompts: tuple[PromptTemplate, ...] = ()
+    variables: Mapping[str, str] = field(default_factory=dict)
+    models: tuple[ModelSpec, ...] = ()
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "format": _FORMAT,
+                "prompts": [_prompt_json(prompt) for prompt in self.prompts],
+                "variables": dict(self.variables),
+                "models": [
+                    {"name": m.name, "api_base": m.api_base, **codec.model_options(m)}
+                    for m in self.models
+                ],
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Workspace:
+        """The workspace a draft holds; a damaged draft raises WorkbenchError (never half-read)."""
+        try:
+            data = json.loads(text)
+            prompts = tuple(_prompt_of(item) for item in data["prompts"])
+            variables = {str(k): str(v) for k, v in dict(data.get("variables", {})).items()}
+            models = tuple(
+                codec.model_of(str(item["name"]), item.get("api_base"), item)
+                for item in data.get("models", [])
+            )
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise WorkbenchError(f"the saved workspace could not be read ({exc})") from exc
+        return cls(prompts, variables, models)
+
+
+def samples(folder: Path) -> Workspace:
+    """The sample prompts a first start opens with, their sample values filled in."""
+    prompts = [load_prompty(path) for path in sorted(folder.glob("*.prompty"))]
+    variables: dict[str, str] = {}
+    for prompt in prompts:
+        for name, value in prompt.defaults.items():
+            variables.setdefault(name, value)
+    return Workspace(tuple(prompts), variables, ())
+
+
+def _prompt_json(prompt: PromptTemplate) -> dict[str, Any]:
+    return {
+        "name": prompt.name,
+        "description": prompt.description,
+        "messages": codec.messages_json(prompt.messages),
+        "params": codec.params_json(prompt.params),
+        "defaults": dict(prompt.defaults),
+    }
+
+
+def _prompt_of(item: Mapping[str, Any]) -> PromptTemplate:
+    return PromptTemplate(
+        name=str(item["name"]),
+        messages=codec.messages_of(item["messages"]),
+        description=str(item.get("description", "")),
+        params=codec.params_of(item.get("params", {})),
+        defaults={str(k): str(v) for k, v in dict(item.get("defaults", {})).items()},
+    )
+
+
+def unique_name(wanted: str, taken: Sequence[str]) -> str:
+    """`wanted`, or `wanted-2`, `wanted-3`... so prompts in one run never share a name."""
+    if wanted not in taken:
+        return wanted
+    number = 2
+    while f"{wanted}-{number}" in taken:
+        number += 1
+    return f"{wanted}-{number}"
