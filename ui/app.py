@@ -72,11 +72,12 @@ def start_behind(window: MainWindow) -> None:
         window.models.refresh_keys()
 
     services.background.run(keyring, got_keys, owner=window)
-    services.background.run(_warm_up)
+    services.background.run(warm_up)
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
     """Import and load what the first run and the first estimate need, before they ask."""
+    import workbench.cli.session  # noqa: F401, PLC0415 - the run controller's options record
     import workbench.runner  # noqa: F401, PLC0415
     from workbench import pricing, tokens  # noqa: PLC0415
 

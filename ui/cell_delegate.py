@@ -15,7 +15,7 @@ from ui.readouts import footer
 from ui.results_model import CellState, CellStatus, Role
 
 _PAD = 6
-_SHOWN_CHARS = 4000  # more than any cell can show; bounds the layout work per paint
+_SLACK = 2  # characters laid out per character that fits: wrapping wastes some of each line
 _STRIPE = {
     CellStatus.PENDING: QColor("#9aa0a6"),
     CellStatus.RUNNING: QColor("#1a73e8"),
@@ -41,6 +41,13 @@ def footer_line(state: CellState) -> str:
     if state.status is CellStatus.RUNNING:
         return f"{len(state.text):,} characters so far"
     return ""
+
+
+def _capacity(metrics: QFontMetrics, body: QRect) -> int:
+    """About how many characters the body can show, with room to spare for wrapping."""
+    per_line = body.width() // max(1, metrics.averageCharWidth())
+    lines = body.height() // max(1, metrics.lineSpacing())
+    return max(80, per_line * (lines + 1) * _SLACK)
 
 
 class CellDelegate(QStyledItemDelegate):
@@ -105,14 +112,15 @@ class CellDelegate(QStyledItemDelegate):
             painter.drawText(body, flags | Qt.AlignmentFlag.AlignTop, f"⚠ {error.message}")
         elif state.status is CellStatus.RUNNING:
             # Once the text overflows, anchor it to the bottom: the newest words stay in view.
-            tail = state.text[-_SHOWN_CHARS:]
-            overflows = metrics.boundingRect(body, flags, tail).height() > body.height()
+            # Only about what fits is laid out, so a long output costs no more than a short one.
+            room = _capacity(metrics, body)
+            overflows = len(state.text) > room // _SLACK
             anchor = Qt.AlignmentFlag.AlignBottom if overflows else Qt.AlignmentFlag.AlignTop
             painter.setPen(palette.color(QPalette.ColorRole.Text))
-            painter.drawText(body, flags | anchor, tail)
+            painter.drawText(body, flags | anchor, state.text[-room:])
         else:
             painter.setPen(palette.color(QPalette.ColorRole.Text))
-            shown = state.output[:_SHOWN_CHARS]
+            shown = state.output[: _capacity(metrics, body)]
             if state.status is CellStatus.CANCELLED and not shown:
                 painter.setPen(muted)
                 shown = "cancelled before any output"
