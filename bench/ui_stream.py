@@ -113,8 +113,12 @@ def main() -> None:
     print(f"GUI timer ticks: {len(late):,} (every {TICK_MS} ms)")
     print(f"longest stall: {late[-1]:.1f} ms (target < 50 ms)")
     print(f"p99 stall: {p99:.1f} ms (target < 20 ms); median {statistics.median(late):.2f} ms")
-    print("stalls over 15 ms at (s into the run, ms):", ", ".join(
-        f"{(at - meter.worst[0][0]) / 1000:.2f}:{late:.0f}" for at, late in meter.worst[:12]))
+    print(
+        "stalls over 15 ms at (s into the run, ms):",
+        ", ".join(
+            f"{(at - meter.worst[0][0]) / 1000:.2f}:{late:.0f}" for at, late in meter.worst[:12]
+        ),
+    )
     ok = all(s.result is not None and s.result.ok for s in states)
     print(f"all cells finished: {ok}")
     window.close()

@@ -77,8 +77,8 @@ def start_behind(window: MainWindow) -> None:
 
 def warm_up() -> None:
     """Import and load what the first run and the first estimate need, before they ask."""
-    import workbench.cli.session  # noqa: F401, PLC0415 - the run controller's options record
-    import workbench.runner  # noqa: F401, PLC0415
+    import workbench.cli.session  # noqa: PLC0415 - the run controller's options record
+    import workbench.runner  # noqa: F401, PLC0415 - loaded now, used by the first run
     from workbench import pricing, tokens  # noqa: PLC0415
 
     pricing.price_map()

@@ -54,9 +54,11 @@ class MainWindow(QMainWindow):
         self.centre.addWidget(self.results)
         self.centre.setSizes([380, 520])
         self.setCentralWidget(self.centre)
-        self._dock("Variables", self.variables, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("Models", self.models, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._dock("History", self.history, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._docks = [
+            self._dock("Variables", self.variables, Qt.DockWidgetArea.RightDockWidgetArea),
+            self._dock("Models", self.models, Qt.DockWidgetArea.RightDockWidgetArea),
+            self._dock("History", self.history, Qt.DockWidgetArea.LeftDockWidgetArea),
+        ]
         self.actions_by_name = self._make_actions()
         self._connect()
         self._restore_layout()
@@ -234,6 +236,9 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
+            variables, models, history = self._docks
+            self.resizeDocks([variables, models], [300, 580], Qt.Orientation.Vertical)
+            self.resizeDocks([history, models], [300, 400], Qt.Orientation.Horizontal)
         if (state := prefs.window_state("docks")) is not None:
             self.restoreState(state)
         for splitter in (self.centre, self.results.splitter):

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from ui.error_presenter import ErrorPresenter
 from ui.models_async import while_alive
-from ui.models_model import MODEL, KeyStatus, ModelsTableModel, key_status
+from ui.models_model import ENDPOINT, KeyStatus, ModelsTableModel, key_status
 from ui.models_sources import CustomEndpointBox, LocalServersBox
 from ui.services import Services
 from workbench import catalogue
@@ -74,8 +74,11 @@ class ModelsPanel(QWidget):
         self._table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self._table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         header = self._table.horizontalHeader()
+        # The model's name is what people scan for; a long endpoint URL gives way (tooltip).
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(MODEL, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(ENDPOINT, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(ENDPOINT, 110)
+        self._table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self._remove = QPushButton("Remove")
         self._remove.setObjectName("removeModelButton")
         self._remove.setEnabled(False)
@@ -90,6 +93,7 @@ class ModelsPanel(QWidget):
         hosted_row.addWidget(self._add_hosted)
         layout = QVBoxLayout(self)
         layout.addLayout(hosted_row)
+        self._table.setMinimumHeight(120)  # three models in view even in a short dock
         layout.addWidget(self._table, 2)
         layout.addWidget(self._remove, 0, Qt.AlignmentFlag.AlignRight)
         layout.addWidget(self._local, 1)

@@ -136,7 +136,7 @@ class PromptColumn(QFrame):
         for text, tip, slot in (
             ("◀", "Move left", lambda: self.move_requested.emit(self, -1)),
             ("▶", "Move right", lambda: self.move_requested.emit(self, +1)),
-            ("⧉", "Duplicate this prompt", lambda: self.duplicate_requested.emit(self)),
+            ("❐", "Duplicate this prompt", lambda: self.duplicate_requested.emit(self)),
             ("✕", "Remove this prompt", lambda: self.remove_requested.emit(self)),
         ):
             header.addWidget(tool_button(text, tip, slot))

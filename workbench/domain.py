@@ -162,8 +162,12 @@ class Timings:
     decode_ms: float | None
 
     def output_tokens_per_s(self, output_tokens: int) -> float | None:
-        """Output tokens over the time from first token to last byte (None when unmeasurable)."""
-        if self.decode_ms is None or self.decode_ms <= 0 or output_tokens <= 0:
+        """Output tokens over the time from first token to last byte (None when unmeasurable).
+
+        A one-token answer has no decode time to speak of (its only token arrived at TTFT), and
+        dividing by the microseconds to its last byte would claim thousands of tokens/s.
+        """
+        if self.decode_ms is None or self.decode_ms <= 0 or output_tokens < 2:
             return None
         return output_tokens / (self.decode_ms / 1000.0)
 

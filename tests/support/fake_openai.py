@@ -101,6 +101,16 @@ class Behaviour:
     """Send the usage chunk when the request asks for it with stream_options.include_usage."""
     faults: list[Fault] = field(default_factory=list)
     """Applied to successive requests for this model, one each; then normal answers."""
+    replies: tuple[tuple[str, str], ...] = ()
+    """(needle, reply) pairs tried before ``reply``: the first needle found in any message's
+    content picks the reply, so one model can answer different prompts differently."""
+
+    def reply_to(self, messages: Sequence[Mapping[str, Any]]) -> str | None:
+        contents = " ".join(_text_of(m.get("content")) for m in messages)
+        for needle, reply in self.replies:
+            if needle in contents:
+                return reply
+        return self.reply
 
 
 @dataclass(frozen=True)
@@ -328,9 +338,8 @@ class FakeOpenAIServer:
         """The full text the server streams for this request, before any truncation."""
         with self._lock:
             behaviour = self._behaviours.get(model)
-        if behaviour is not None and behaviour.reply is not None:
-            return behaviour.reply
-        return self._default_reply(model, messages)
+        reply = behaviour.reply_to(messages) if behaviour is not None else None
+        return reply if reply is not None else self._default_reply(model, messages)
 
     @staticmethod
     def _default_reply(model: str, messages: Sequence[Mapping[str, Any]]) -> str:
@@ -542,7 +551,7 @@ class FakeOpenAIServer:
             if isinstance(raw_messages, list)
             else []
         )
-        text = behaviour.reply
+        text = behaviour.reply_to(messages)
         if text is None:
             text = self._default_reply(model, messages)
         stop = body.get("stop")

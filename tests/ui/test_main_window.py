@@ -90,7 +90,7 @@ def test_type_pick_run_rate_diff_and_find_it_after_a_restart(
         for part in (f"in {result.usage.input_tokens}", "TTFT", "tok/s", "free (local)"):
             assert part in line
     run_id = kept.args[0]
-    assert "4/4" in window.status.progress.text()
+    assert window.status.progress.text() == "4 of 4 cells"
 
     # Rate one cell with the keyboard; the rating reaches the store.
     window.results.select_cell(0)

@@ -1,0 +1,107 @@
+"""Take the README's screenshots of the real window under Xvfb, mid-run and after a run.
+
+    xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshots.py
+The models are the tests' fake OpenAI-compatible server on 127.0.0.1 (no model weights can be
+downloaded here), answering each sample prompt with a fitting reply at a model-like pace; every
+other part (editor, runner, streaming, store, readouts) is the real app.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from tests.support.fake_openai import Behaviour, FakeOpenAIServer
+from ui.app import build_services, parse_args, shut_down, warm_up
+from ui.main_window import MainWindow
+from workbench.domain import ModelParams, ModelSpec
+
+OUT = ROOT / "docs" / "screenshots"
+REPLIES = {
+    "llama3.2:3b": (
+        ("one word", "positive"),
+        (
+            "summaries",
+            (
+                "Prompt engineering means writing and testing the instructions you give a "
+                "language model so that its answers stay accurate, useful and consistent "
+                "across many inputs."
+            ),
+        ),
+    ),
+    "qwen2.5:7b-instruct": (
+        ("one word", "Positive"),
+        (
+            "summaries",
+            (
+                "Prompt engineering is designing a model's instructions so its answers are "
+                "accurate, useful and consistent for every input it sees."
+            ),
+        ),
+    ),
+}
+
+
+def wait(ms: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def shoot(name: str) -> None:
+    screen = QGuiApplication.primaryScreen()
+    path = OUT / name
+    screen.grabWindow(0).save(str(path))  # the X screen itself, as Xvfb shows it
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="shots-"))
+    app = QApplication(sys.argv[:1])
+    if app.platformName() != "xcb":
+        raise SystemExit("run under Xvfb: xvfb-run -s '-screen 0 1600x1000x24' ...")
+    with FakeOpenAIServer(models=tuple(REPLIES)) as server:
+        for model, replies in REPLIES.items():
+            server.behave(model, Behaviour(replies=replies, ttft_s=0.4, token_interval_s=0.12))
+        services = build_services(
+            parse_args(["--db", str(folder / "w.db"), "--settings", str(folder / "s.ini")])
+        )
+        services.store.open().result(30)
+        warm_up()
+        window = MainWindow(services)
+        window.setGeometry(0, 0, 1600, 1000)
+        window.show()
+        window.keeper.load()
+        wait(800)
+        for model in REPLIES:
+            window.models.add_model(
+                ModelSpec(model, server.base_url, ModelParams(temperature=0.2), "openai")
+            )
+        wait(800)
+        window.run_all()
+        window.results.select_cell(3)  # the detail view follows a streaming cell
+        wait(2600)
+        shoot("window-mid-run.png")
+        while window.runs.running:
+            wait(200)
+        window.history.refresh()
+        window.results.select_cell(2)
+        window.results.select_cell(3, add=True)
+        window.results.compare_selected()
+        wait(800)
+        shoot("window-after-run.png")
+        window.close()
+        shut_down(window)
+
+
+if __name__ == "__main__":
+    main()
