@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QListView, QPushButton
+from PySide6.QtWidgets import QDockWidget, QLineEdit, QListView, QPushButton
 from pytestqt.qtbot import QtBot
 
 from tests.support.fake_openai import Behaviour, FakeOpenAIServer
@@ -163,4 +163,43 @@ def test_a_missing_key_is_reported_before_anything_is_sent(
     assert "OPENAI_API_KEY" in text
     assert window.results_model.rowCount() == 0
     assert server.request_count() == 0
+    close_window(window)
+
+
+def test_one_cell_reruns_as_a_run_of_its_own(
+    qtbot: QtBot, tmp_path: Path, server: FakeOpenAIServer
+) -> None:
+    services = open_services(tmp_path)
+    window = open_window(qtbot, services)
+    _pick_models(window, server, "fake-a")
+    with qtbot.waitSignal(window.runs.run_kept, timeout=10_000) as first:
+        press_run(window)
+    calls = server.request_count()
+    window.results.select_cell(1)
+    with qtbot.waitSignal(window.runs.run_kept, timeout=10_000) as second:
+        press(window.results.grid, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert server.request_count() == calls + 1
+    assert second.args[0] != first.args[0]
+    assert statuses(window) == [CellStatus.FINISHED] * 2
+    rerun = services.store.call(lambda s: s.load_run(second.args[0])).result(5)
+    assert [r.cell.index for r in rerun.results] == [1]
+    close_window(window)
+
+
+def test_geometry_and_layout_come_back_after_a_restart(qtbot: QtBot, tmp_path: Path) -> None:
+    window = open_window(qtbot, open_services(tmp_path))
+    window.centre.setSizes([150, 350])
+    sizes = window.centre.sizes()
+    history = window.findChild(QDockWidget, "historyDock")
+    assert history is not None
+    history.hide()
+    geometry = window.saveGeometry()
+    close_window(window)
+    window = open_window(qtbot, open_services(tmp_path))
+    # The offscreen screen is small, so compare what was saved, not a size Qt may clamp.
+    assert window.services.prefs.window_state("geometry") == geometry
+    top, bottom = window.centre.sizes()  # scaled to the restored height: compare proportions
+    assert top / (top + bottom) == pytest.approx(sizes[0] / sum(sizes), abs=0.01)
+    history = window.findChild(QDockWidget, "historyDock")
+    assert history is not None and not history.isVisible()
     close_window(window)
