@@ -61,8 +61,10 @@ def save_prompts(
 
 
 def fts_query(words: str) -> str:
-    """User text as an FTS5 query: each word quoted, so punctuation and operators stay literal."""
-    return " ".join('"' + word.replace('"', '""') + '"' for word in words.split())
+    """User text as an FTS5 query: each word quoted, so punctuation and operators stay literal,
+    and matched as a prefix, so a search box finds "lighthouse" while "lightho" is typed (and
+    closer to the substring match other databases get)."""
+    return " ".join('"' + word.replace('"', '""') + '"*' for word in words.split())
 
 
 def search_cells(search: str, dialect: str = "sqlite") -> Select[Any]:

@@ -18,14 +18,15 @@ from types import TracebackType
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QStatusBar, QWidget
 
-from workbench.errors import WorkbenchError
+from workbench.errors import ProviderError, WorkbenchError
 
 _STATUS_MS = 10_000
 
 
 def is_known(exc: BaseException) -> bool:
-    """A fault a person can act on, as opposed to a bug in the workbench."""
-    return isinstance(exc, WorkbenchError | OSError | TimeoutError)
+    """A fault a person can act on (bad input, a server down, a key refused, a locked store),
+    as opposed to a bug in the workbench."""
+    return isinstance(exc, WorkbenchError | ProviderError | OSError | TimeoutError)
 
 
 class ErrorPresenter(QObject):

@@ -75,6 +75,8 @@ def test_history_filters_by_prompt_model_text_and_status(store: SqlRunStore) -> 
     assert ids(model="m1") == [first]
     assert ids(prompt="summarise") == [second]
     assert ids(search="zebras") == [second]
+    assert ids(search="zeb") == [second]  # words match as typed, by prefix
+    assert ids(search="ebras") == []  # but not from the middle
     assert ids(search="Summarise") == [second]  # prompt text is searched too
     assert ids(search='kind" OR "x') == []  # user text is never FTS syntax
     assert ids(status=RunStatus.FINISHED) == [first]
