@@ -18,12 +18,15 @@ from __future__ import annotations
 import concurrent.futures
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+if TYPE_CHECKING:
+    from ui.task_bridge import LoopThread
 
 T = TypeVar("T")
 Lane = Literal["store", "compute"]
@@ -83,6 +86,47 @@ class Background(QObject):
             self._jobs[token] = _Job(fn, done, failed, owner, future)
         self._lanes[lane].submit(self._work, token)
         return future
+
+    def await_on(
+        self,
+        loop: LoopThread,
+        coro: Coroutine[Any, Any, T],
+        done: Callable[[T], None] | None = None,
+        failed: Failed | None = None,
+        *,
+        owner: QObject | None = None,
+    ) -> concurrent.futures.Future[T]:
+        """Run `coro` on the loop thread (network work); answers on the GUI thread like `run`.
+
+        Cancelling the returned future cancels the coroutine; no answer follows then.
+        """
+        if self._closed.is_set():
+            coro.close()
+            cancelled: concurrent.futures.Future[T] = concurrent.futures.Future()
+            cancelled.cancel()
+            return cancelled
+        token = next(self._tokens)
+        future = loop.submit(coro)
+        with self._lock:
+            self._jobs[token] = _Job(None, done, failed, owner, future)
+        future.add_done_callback(lambda finished: self._settle(token, finished))
+        return future
+
+    def _settle(self, token: int, future: concurrent.futures.Future[Any]) -> None:
+        # On the loop thread: record the outcome in the table, then hand over only the token.
+        if future.cancelled():
+            outcome: tuple[bool, Any] | None = None
+        elif (error := future.exception()) is not None:
+            outcome = (False, error)
+        else:
+            outcome = (True, future.result())
+        with self._lock:
+            job = self._jobs.get(token)
+            if job is not None:
+                job.outcome = outcome
+        del job, outcome, future
+        if not self._closed.is_set():
+            self._finished.emit(token)
 
     def _work(self, token: int) -> None:
         with self._lock:

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from ui.error_presenter import ErrorPresenter
-from ui.models_async import while_alive
 from ui.models_model import ENDPOINT, KeyStatus, ModelsTableModel, key_status
 from ui.models_sources import CustomEndpointBox, LocalServersBox
 from ui.services import Services
@@ -84,9 +83,9 @@ class ModelsPanel(QWidget):
         self._remove.setEnabled(False)
 
         self._local = LocalServersBox(
-            services.loop, lambda: services.prefs.endpoints, presenter, servers
+            services.background, services.loop, lambda: services.prefs.endpoints, presenter, servers
         )
-        self._custom = CustomEndpointBox(services.loop, presenter)
+        self._custom = CustomEndpointBox(services.background, services.loop, presenter)
 
         hosted_row = QHBoxLayout()
         hosted_row.addWidget(self._hosted, 1)
@@ -136,9 +135,10 @@ class ModelsPanel(QWidget):
 
         self._services.background.run(
             check,
-            while_alive(self._on_keys_checked),
-            while_alive(self._on_keys_check_failed),
+            self._on_keys_checked,
+            self._on_keys_check_failed,
             lane="compute",
+            owner=self,
         )
 
     # --- slots ---------------------------------------------------------------------------------
@@ -186,9 +186,10 @@ class ModelsPanel(QWidget):
 
         self._services.background.run(
             names,
-            while_alive(self._on_hosted_names_loaded),
-            while_alive(self._on_hosted_names_failed),
+            self._on_hosted_names_loaded,
+            self._on_hosted_names_failed,
             lane="compute",
+            owner=self,
         )
 
     def _on_hosted_names_loaded(self, names: list[str]) -> None:

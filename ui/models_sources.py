@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.background import Background
 from ui.error_presenter import ErrorPresenter
-from ui.models_async import LoopCalls
 from ui.task_bridge import LoopThread
 from workbench.catalogue import EndpointModel, endpoint_models
 from workbench.discovery import LocalServer, discover, is_base_url
@@ -42,14 +42,16 @@ class LocalServersBox(QGroupBox):
 
     def __init__(
         self,
+        background: Background,
         loop: LoopThread,
         endpoints: Callable[[], list[str]],
         presenter: ErrorPresenter,
         servers: Mapping[str, int] | None = None,
+        *,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__("Local servers", parent)
-        self._calls = LoopCalls(loop, self)
+        self._background, self._loop = background, loop
         self._endpoints = endpoints
         self._presenter = presenter
         self._servers = servers
@@ -85,7 +87,9 @@ class LocalServersBox(QGroupBox):
         self._status.setStyleSheet("")
         self._status.setText("Looking for servers…")
         coro = discover(self._endpoints(), servers=self._servers)
-        self._calls.submit(coro, self._on_discovered, self._on_discovery_failed)
+        self._background.await_on(
+            self._loop, coro, self._on_discovered, self._on_discovery_failed, owner=self
+        )
 
     def _on_discovered(self, found: list[LocalServer]) -> None:
         self._find.setEnabled(True)
@@ -162,10 +166,14 @@ class CustomEndpointBox(QGroupBox):
     model_picked = Signal(str, str)  # model id, base URL
 
     def __init__(
-        self, loop: LoopThread, presenter: ErrorPresenter, parent: QWidget | None = None
+        self,
+        background: Background,
+        loop: LoopThread,
+        presenter: ErrorPresenter,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__("Custom endpoint", parent)
-        self._calls = LoopCalls(loop, self)
+        self._background, self._loop = background, loop
         self._presenter = presenter
         self._asked = ""
         self._url = QLineEdit()
@@ -211,7 +219,9 @@ class CustomEndpointBox(QGroupBox):
         self._list.setEnabled(False)  # one question at a time: `_asked` is the URL it went to
         self._asked = url
         self._show(f"Asking {url} for its models…")
-        self._calls.submit(endpoint_models(url), self._on_listed, self._on_list_failed)
+        self._background.await_on(
+            self._loop, endpoint_models(url), self._on_listed, self._on_list_failed, owner=self
+        )
 
     def _on_listed(self, models: list[EndpointModel]) -> None:
         self._list.setEnabled(True)

@@ -7,13 +7,11 @@ on either: answers come back as queued calls on the GUI thread.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from concurrent.futures import Future
 from functools import partial
 
-import shiboken6
-from PySide6.QtCore import QItemSelection, Qt, Signal, Slot
+from PySide6.QtCore import QItemSelection, Qt, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -43,8 +41,6 @@ _NOTE = (
 class KeysTab(QWidget):
     """The providers' key statuses with Set key…, Remove and Test connection."""
 
-    _check_finished = Signal(str, object)  # provider, the loop's Future; posted from the loop
-
     def __init__(
         self,
         services: Services,
@@ -60,7 +56,6 @@ class KeysTab(QWidget):
         self._secure = False  # until the keyring says otherwise
         self._generation = 0  # only the newest status read is shown
         self._checks: dict[str, Future[KeyCheck] | None] = {}
-        self._check_finished.connect(self._on_check_finished, Qt.ConnectionType.QueuedConnection)
 
         self.model = KeyStatusModel(self)
         self.view = QTableView(self)
@@ -249,27 +244,16 @@ class KeysTab(QWidget):
         if provider not in self._checks:
             return  # cancelled while the key was being read
         base = self._check_base_urls.get(provider)
-        future = self._services.loop.submit(check_key(provider, key, base))
-        self._checks[provider] = future
-        future.add_done_callback(partial(self._post_check, provider))
+        self._checks[provider] = self._services.background.await_on(
+            self._services.loop,
+            check_key(provider, key, base),
+            done=partial(self._on_check_finished, provider),
+            failed=partial(self._on_check_failed, provider),  # check_key answers faults: a bug
+            owner=self,
+        )
 
-    def _post_check(self, provider: str, future: Future[KeyCheck]) -> None:
-        """Runs on the loop thread: hand the answer to the GUI thread through a queued signal."""
-        if future.cancelled():
-            return
-        # The tab may be gone (the dialog closed) while the check ran: then nobody is waiting.
-        with contextlib.suppress(RuntimeError):
-            if shiboken6.isValid(self):
-                self._check_finished.emit(provider, future)
-
-    @Slot(str, object)
-    def _on_check_finished(self, provider: str, future: Future[KeyCheck]) -> None:
+    def _on_check_finished(self, provider: str, result: KeyCheck) -> None:
         self._checks.pop(provider, None)
-        try:
-            result = future.result()
-        except Exception as exc:  # noqa: BLE001 - check_key answers faults itself: this is a bug
-            self._on_check_failed(provider, exc)
-            return
         self.model.set_check(provider, result.message)
 
     def _on_check_failed(self, provider: str, exc: BaseException) -> None:
