@@ -7,11 +7,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # Imported after the platform is chosen above.
+from PySide6.QtWidgets import QWidget
+
 from ui.background import Background
+from ui.error_presenter import ErrorPresenter
 from ui.preferences import Preferences
 from ui.services import Services
 from ui.store_handle import StoreHandle
@@ -37,3 +41,11 @@ def services(tmp_path: Path, qapp: object) -> Iterator[Services]:
     store.close()
     background.shutdown()
     loop.stop()
+
+
+@pytest.fixture
+def presenter(qtbot: QtBot) -> ErrorPresenter:
+    """An error presenter on a throwaway window; `presenter.history` lists what it showed."""
+    window = QWidget()
+    qtbot.addWidget(window)
+    return ErrorPresenter(window)

@@ -144,13 +144,6 @@ def test_versions_model_lines_and_previews(qtmodeltester: ModelTester, kolkata: 
 
 
 @pytest.fixture
-def presenter(qtbot: QtBot) -> ErrorPresenter:
-    window = QWidget()
-    qtbot.addWidget(window)
-    return ErrorPresenter(window)
-
-
-@pytest.fixture
 def panel(qtbot: QtBot, services: Services, presenter: ErrorPresenter) -> HistoryPanel:
     made = HistoryPanel(services, presenter)
     qtbot.addWidget(made)

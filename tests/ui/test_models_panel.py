@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QTableView,
     QTreeWidget,
     QTreeWidgetItem,
-    QWidget,
 )
 from pytestqt.qtbot import QtBot
 
@@ -31,13 +30,6 @@ from workbench.domain import ModelParams, ModelSpec
 
 W = TypeVar("W", bound=QObject)
 DEFAULTS = ModelParams(temperature=0.3, max_tokens=512)
-
-
-@pytest.fixture
-def presenter(qtbot: QtBot) -> ErrorPresenter:
-    window = QWidget()
-    qtbot.addWidget(window)
-    return ErrorPresenter(window)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QWidget,
 )
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -64,13 +63,6 @@ class LockedKeys(InsecureKeys):
 
     def set(self, provider: str, key: str) -> None:
         raise PasswordSetError("the collection is locked")
-
-
-@pytest.fixture
-def presenter(qtbot: QtBot) -> ErrorPresenter:
-    window = QWidget()
-    qtbot.addWidget(window)
-    return ErrorPresenter(window)
 
 
 @pytest.fixture
