@@ -2,7 +2,7 @@
 
 The rule is the runner's: `routing.route` names whose key a model's calls send (or none), the key is
 looked up in the keyring and then the provider's variable, and it is required unless the server is
-local. `check_route` states that rule once so the runner and the window can share it.
+local. `check_route` states that rule once; the runner and the window both call it.
 """
 
 from __future__ import annotations
@@ -64,8 +64,15 @@ def check_route(
     resolved = resolve_key(target.key_provider, keys, environ)
     usable = True
     if resolved.value is None and not target.local:
-        usable = keys is not None and keys.is_secure()
+        usable = keys is not None and _secure(keys)
     return KeyCheck(target.key_provider, target.local, resolved.source, resolved.value, usable)
+
+
+def _secure(keys: KeyStore) -> bool:
+    try:
+        return keys.is_secure()
+    except Exception:  # noqa: BLE001 - a keyring that cannot answer is one the user cannot use
+        return False
 
 
 def check_key(

@@ -33,11 +33,12 @@ from workbench.events import (
     CellStarted,
     RunEvent,
 )
+from workbench.key_requirements import check_route
 from workbench.providers.base import ChatClient, ChatRequest
 from workbench.providers.openai_compat import OpenAICompatClient
 from workbench.providers.routing import Route, route
 from workbench.retry import RetryPolicy
-from workbench.secrets import KeyStore, env_var_for, resolve_key
+from workbench.secrets import KeyStore
 
 Emit = Callable[[RunEvent], None]
 _NO_KEY_NEEDED = "sk-no-key-required"  # the OpenAI SDK under litellm insists on some key
@@ -155,16 +156,15 @@ class Runner:
         prepared: dict[ModelSpec, _Prepared] = {}
         for model in models:
             target = route(model)
-            key: str | None = None
+            check = check_route(target, self._keys, self._environ)
+            key = check.key
             error: ProviderError | None = None
-            if target.key_provider is not None:
-                key = resolve_key(target.key_provider, self._keys, self._environ).value
-                if key is None and not target.local:
-                    error = ProviderError(
-                        ErrorKind.MISSING_KEY,
-                        f"set one with `workbench keys set {target.key_provider}` "
-                        f"or the {env_var_for(target.key_provider)} environment variable",
-                    )
+            if check.missing:
+                error = ProviderError(
+                    ErrorKind.MISSING_KEY,
+                    f"set one with `workbench keys set {check.provider}` "
+                    f"or the {check.env_var} environment variable",
+                )
             if key is None and target.transport == "litellm" and target.local:
                 key = _NO_KEY_NEEDED
             prepared[model] = _Prepared(target, key, error)
