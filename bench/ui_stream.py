@@ -122,7 +122,7 @@ def main() -> None:
     ok = all(s.result is not None and s.result.ok for s in states)
     print(f"all cells finished: {ok}")
     window.close()
-    shut_down(window)
+    shut_down(window.services)
     server.close()
 
 

@@ -100,7 +100,7 @@ def main() -> None:
         wait(800)
         shoot("window-after-run.png")
         window.close()
-        shut_down(window)
+        shut_down(window.services)
 
 
 if __name__ == "__main__":

@@ -104,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return app.exec()
     finally:
-        shut_down(window)
+        shut_down(window.services)
 
 
 def _report_shown(window: MainWindow) -> None:
@@ -112,9 +112,8 @@ def _report_shown(window: MainWindow) -> None:
     window.close()
 
 
-def shut_down(window: MainWindow) -> None:
+def shut_down(services: Services) -> None:
     """After the window closed: let queued store writes land, then stop the threads."""
-    services = window.services
     try:
         services.background.wait_for_store()
     except Exception as exc:  # noqa: BLE001 - closing must finish; the reason goes to stderr

@@ -131,7 +131,7 @@ class Background(QObject):
     def _work(self, token: int) -> None:
         with self._lock:
             job = self._jobs[token]
-            fn = job.fn
+        fn, future = job.fn, job.future
         assert fn is not None
         try:
             outcome: tuple[bool, Any] = (True, fn())
@@ -142,7 +142,6 @@ class Background(QObject):
             job.outcome = outcome
         succeeded, value = outcome
         del outcome, job
-        future = self._jobs[token].future
         if succeeded:
             future.set_result(value)
         else:

@@ -86,9 +86,8 @@ class EditorPanel(QWidget):
         """Every variable the prompts use, in order of first appearance; broken ones skipped."""
         found: list[str] = []
         for prompt in self.prompts():
-            messages: list[Message] = list(prompt.messages)
             try:
-                names = variables_in(messages, where=prompt.name)
+                names = variables_in(prompt.messages, where=prompt.name)
             except TemplateError:
                 continue
             found.extend(name for name in names if name not in found)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
+from ui.readouts import usd
 from workbench.store_api import RunInfo, RunStatus
 
 if TYPE_CHECKING:
@@ -37,16 +38,6 @@ def local_time(iso: str) -> str:
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def usd(value: float | None) -> str:
-    if value is None:
-        return "cost unknown"
-    if value == 0:
-        return "$0"
-    if value < 0.0001:
-        return "< $0.0001"
-    return f"${value:.2f}" if value >= 1 else f"${value:.4f}"
 
 
 def run_line(run: RunInfo) -> str:

@@ -7,6 +7,7 @@ after it is queued on the same single-threaded lane, so it runs after the open a
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -85,9 +86,6 @@ class StoreHandle(QObject):
     def close(self) -> None:
         """Close on the store lane once everything queued before has been written."""
         future = self.call(lambda store: store.close())
-        try:
+        # Not open, or already failing: there is nothing left to close or to report.
+        with contextlib.suppress(WorkbenchError, concurrent.futures.TimeoutError):
             future.result(10)
-        except (StoreNotOpenError, concurrent.futures.TimeoutError):
-            pass
-        except WorkbenchError:
-            pass

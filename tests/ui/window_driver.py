@@ -50,7 +50,7 @@ def open_window(qtbot: QtBot, services: Services) -> MainWindow:
 
 def close_window(window: MainWindow) -> None:
     window.close()
-    shut_down(window)
+    shut_down(window.services)
 
 
 def type_into(widget: QWidget, text: str) -> None:
