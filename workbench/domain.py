@@ -75,6 +75,9 @@ class PromptTemplate:
     params: ModelParams = field(default_factory=ModelParams)
     defaults: Mapping[str, str] = field(default_factory=dict)
     source_path: str | None = None
+    # Front-matter fields kept as the file had them (inputs, sample, authors, tags, ...), so a
+    # prompt written back out loses nothing; `defaults` is what the workbench reads from them.
+    meta: Mapping[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

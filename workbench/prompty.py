@@ -15,24 +15,57 @@ You summarise in one line.
 
 user:
 {{text}}
+
+Front-matter fields of the Prompty spec the workbench does not act on (authors, tags,
+model.configuration, ...) are kept in `PromptTemplate.meta` and written back; a field outside the
+spec is refused with its line, since it is most likely a typo that would otherwise do nothing.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-import yaml
+import jinja2
 
 from workbench.domain import ROLES, Message, ModelParams, PromptTemplate, Role
 from workbench.errors import UsageError
 from workbench.textfiles import read_user_text
+from workbench.yaml_doc import YamlDoc, load_yaml, unknown_keys
 
-_ROLE_LINE = re.compile(r"^\s*(system|user|assistant)\s*:\s*$", re.IGNORECASE)
+ROLE_LINE = re.compile(r"^\s*(system|user|assistant)\s*:\s*$", re.IGNORECASE)
 _FENCE = "---"
+_N = TypeVar("_N", int, float)
+_SYNTAX = jinja2.Environment(autoescape=False)  # noqa: S701 - parses, never renders
+
+# The Prompty spec's fields, in the order the writer puts them.
+TOP_FIELDS = (
+    "$schema",
+    "name",
+    "description",
+    "version",
+    "authors",
+    "tags",
+    "base",
+    "model",
+    "inputs",
+    "outputs",
+    "sample",
+    "template",
+)
+MODEL_FIELDS = ("api", "configuration", "parameters", "response")
+PARAM_FIELDS = ("temperature", "top_p", "max_tokens", "seed", "stop")
+
+
+@dataclass(frozen=True, slots=True)
+class _Body:
+    messages: tuple[Message, ...]
+    first_lines: tuple[int, ...]  # the file line each message's text starts on
 
 
 def load_prompty(path: Path) -> PromptTemplate:
@@ -41,20 +74,39 @@ def load_prompty(path: Path) -> PromptTemplate:
 
 
 def parse_prompty(text: str, path: Path) -> PromptTemplate:
-    header, body, body_line = _split_front_matter(text, path)
-    meta = _parse_header(header, path)
-    messages = _parse_body(body, body_line, path)
-    name = str(meta.get("name") or path.stem)
-    model = _mapping(meta.get("model", {}), path, "model")
-    params = _params(_mapping(model.get("parameters", {}), path, "model.parameters"), path)
+    header, body_text, body_line = _split_front_matter(text, path)
+    doc = load_yaml(header, path, first_line=2) if header.strip() else YamlDoc({}, {}, path)
+    meta = _mapping(doc.data, doc, "front matter")
+    unknown_keys(doc, meta, TOP_FIELDS)
+    body = _parse_body(body_text, body_line, path)
+    _check_templates(body, path)
+    model = _mapping(meta.get("model"), doc, "model", "model")
+    unknown_keys(doc, model, MODEL_FIELDS, "model")
+    raw_params = _mapping(model.get("parameters"), doc, "model.parameters", "model", "parameters")
+    # Sample values live on as `defaults` (the writer puts them back); a sample kept in a
+    # separate file stays a reference.
+    own = ("name", "description", "model") + (("sample",) if _is_map(meta.get("sample")) else ())
+    kept = {k: v for k, v in meta.items() if k not in own}
+    kept_model = {k: v for k, v in model.items() if k != "parameters"}
+    extra_params = {k: v for k, v in raw_params.items() if k not in PARAM_FIELDS}
+    if extra_params:
+        # Parameters the workbench does not send (penalties, response_format) stay in the file.
+        kept_model["parameters"] = extra_params
+    if kept_model:
+        kept["model"] = kept_model
     return PromptTemplate(
-        name=name,
-        description=str(meta.get("description") or ""),
-        messages=messages,
-        params=params,
-        defaults=_defaults(meta, path),
+        name=_text(meta.get("name"), doc, "name") or path.stem,
+        description=_text(meta.get("description"), doc, "description"),
+        messages=body.messages,
+        params=_params(raw_params, doc),
+        defaults=_defaults(meta, doc),
         source_path=str(path),
+        meta=kept,
     )
+
+
+def _is_map(value: object) -> bool:
+    return isinstance(value, Mapping)
 
 
 def _split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
@@ -67,106 +119,127 @@ def _split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
     raise UsageError(f"{path}:1: front matter opened with '---' is never closed")
 
 
-def _parse_header(header: str, path: Path) -> Mapping[str, Any]:
-    if not header.strip():
-        return {}
-    try:
-        loaded = yaml.safe_load(header)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        # +2: the header starts on the line after the opening fence.
-        line = f":{mark.line + 2}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise UsageError(f"{path}{line}: invalid YAML front matter: {problem}") from exc
-    return _mapping(loaded, path, "front matter")
-
-
-def _mapping(value: object, path: Path, what: str) -> Mapping[str, Any]:
+def _mapping(value: object, doc: YamlDoc, what: str, *at: str) -> Mapping[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise UsageError(f"{path}: {what} must be a mapping, not {type(value).__name__}")
+        raise UsageError(f"{doc.where(*at)}: {what} must be a mapping, not {type(value).__name__}")
     return cast("Mapping[str, Any]", value)
 
 
-def _params(raw: Mapping[str, Any], path: Path) -> ModelParams:
-    try:
-        stop = raw.get("stop") or ()
-        return ModelParams(
-            temperature=_opt_float(raw.get("temperature")),
-            top_p=_opt_float(raw.get("top_p")),
-            max_tokens=_opt_int(raw.get("max_tokens")),
-            seed=_opt_int(raw.get("seed")),
-            stop=(stop,) if isinstance(stop, str) else tuple(str(s) for s in stop),
-        )
-    except (TypeError, ValueError) as exc:
-        raise UsageError(f"{path}: bad model parameter: {exc}") from exc
+def _text(value: object, doc: YamlDoc, key: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise UsageError(f"{doc.where(key)}: {key} must be text, not {type(value).__name__}")
+    return str(value)
 
 
-def _opt_float(value: Any) -> float | None:
-    return None if value is None else float(value)
+def _params(raw: Mapping[str, Any], doc: YamlDoc) -> ModelParams:
+    at = ("model", "parameters")
+    stop = raw.get("stop")
+    if stop is None:
+        stops: tuple[str, ...] = ()
+    elif isinstance(stop, str):
+        stops = (stop,)
+    elif isinstance(stop, list) and all(isinstance(s, str) for s in stop):
+        stops = tuple(stop)
+    else:
+        raise UsageError(f"{doc.where(*at, 'stop')}: stop must be text or a list of texts")
+    return ModelParams(
+        temperature=_number(raw.get("temperature"), float, doc, *at, "temperature"),
+        top_p=_number(raw.get("top_p"), float, doc, *at, "top_p"),
+        max_tokens=_number(raw.get("max_tokens"), int, doc, *at, "max_tokens"),
+        seed=_number(raw.get("seed"), int, doc, *at, "seed"),
+        stop=stops,
+    )
 
 
-def _opt_int(value: Any) -> int | None:
-    return None if value is None else int(value)
+def _number(value: object, kind: type[_N], doc: YamlDoc, *at: str) -> _N | None:
+    if value is None:
+        return None
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is int and ok and isinstance(value, float) and not value.is_integer():
+        ok = False
+    if not ok or (isinstance(value, float) and not math.isfinite(value)):
+        raise UsageError(f"{doc.where(*at)}: bad model parameter {at[-1]}: {value!r}")
+    return kind(cast("float", value))
 
 
-def _defaults(meta: Mapping[str, Any], path: Path) -> dict[str, str]:
+def _defaults(meta: Mapping[str, Any], doc: YamlDoc) -> dict[str, str]:
+    """Sample values, then input defaults over them: what a run uses when given nothing."""
     values: dict[str, str] = {}
     sample = meta.get("sample")
     if isinstance(sample, str):
-        sample = _load_sample_file(path.parent / sample, path)
-    for key, value in _mapping(sample, path, "sample").items():
-        values[str(key)] = _as_text(value)
-    for key, spec in _mapping(meta.get("inputs"), path, "inputs").items():
+        sample = _load_sample_file(doc.path.parent / sample, doc)
+    for key, value in _mapping(sample, doc, "sample", "sample").items():
+        values[str(key)] = as_text(value)
+    for key, spec in _mapping(meta.get("inputs"), doc, "inputs", "inputs").items():
         if isinstance(spec, Mapping) and "default" in spec:
-            values[str(key)] = _as_text(spec["default"])
+            values[str(key)] = as_text(spec["default"])
     return values
 
 
-def _load_sample_file(sample_path: Path, path: Path) -> object:
+def _load_sample_file(sample_path: Path, doc: YamlDoc) -> object:
     try:
         return json.loads(sample_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: cannot read sample file {sample_path.name}: {exc}") from exc
+        raise UsageError(
+            f"{doc.where('sample')}: cannot read sample file {sample_path.name}: {exc}"
+        ) from exc
 
 
-def _as_text(value: object) -> str:
+def as_text(value: object) -> str:
+    """A variable's value as templates see it: text as is, anything else as its JSON."""
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False)
 
 
-def _parse_body(body: str, first_line: int, path: Path) -> tuple[Message, ...]:
+def _parse_body(body: str, first_line: int, path: Path) -> _Body:
     messages: list[Message] = []
+    starts: list[int] = []
     role: Role | None = None
     chunk: list[str] = []
+    chunk_line = first_line
 
     def flush() -> None:
-        content = "".join(chunk).strip("\n")
+        content = "".join(chunk)
         if role is not None and content.strip():
-            messages.append(Message(role, content))
+            # Blank lines around a message separate it from the markers; they are not content.
+            leading = len(content) - len(content.lstrip("\n"))
+            messages.append(Message(role, content.strip("\n")))
+            starts.append(chunk_line + leading)
 
     for number, line in enumerate(body.splitlines(keepends=True), start=first_line):
-        match = _ROLE_LINE.match(line)
+        match = ROLE_LINE.match(line)
         if match:
             flush()
             role = _role(match.group(1).lower())
-            chunk = []
+            chunk, chunk_line = [], number + 1
         elif role is None and line.strip():
-            if any(_ROLE_LINE.match(rest) for rest in body.splitlines()):
+            if any(ROLE_LINE.match(rest) for rest in body.splitlines()):
                 raise UsageError(
                     f"{path}:{number}: text before the first role marker (system:/user:)"
                 )
             # A body with no markers at all is one user message.
-            role = "user"
-            chunk = [line]
+            role, chunk, chunk_line = "user", [line], number
         else:
             chunk.append(line)
     flush()
     if not messages:
         raise UsageError(f"{path}: the prompt has no messages")
-    return tuple(messages)
+    return _Body(tuple(messages), tuple(starts))
+
+
+def _check_templates(body: _Body, path: Path) -> None:
+    for message, first in zip(body.messages, body.first_lines, strict=True):
+        try:
+            # Parsing only (nothing runs); the sandbox renders it later with the same syntax.
+            _SYNTAX.parse(message.content)
+        except jinja2.TemplateSyntaxError as exc:
+            line = first + (exc.lineno or 1) - 1
+            raise UsageError(f"{path}:{line}: template syntax error: {exc.message}") from exc
 
 
 def _role(name: str) -> Role:

@@ -51,6 +51,20 @@ def env_var_for(provider: str) -> str:
     return ENV_VARS.get(provider, f"{provider.upper()}_API_KEY")
 
 
+def provider_for_env(variable: str) -> str | None:
+    """The provider whose key `variable` holds (the inverse of `env_var_for`), if any.
+
+    Files name keys by environment variable only; this finds the keyring entry to use as well.
+    """
+    for provider, name in ENV_VARS.items():
+        if name == variable:
+            return provider
+    stem, suffix = variable[: -len("_API_KEY")], variable[-len("_API_KEY") :]
+    if suffix == "_API_KEY" and stem and stem == stem.upper() and stem.isidentifier():
+        return stem.lower()
+    return None
+
+
 def no_backend_message() -> str:
     return (
         "no secure keyring is available on this system (no Secret Service, KWallet, macOS Keychain "

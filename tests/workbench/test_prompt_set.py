@@ -1,0 +1,190 @@
+"""Prompt-set folders: lossless, byte-stable round trips and a clear message for every bad file."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from tests.workbench.prompt_sets import suites
+from workbench.errors import UsageError
+from workbench.prompt_set import load_prompt_set, render_prompt_set
+from workbench.suite import Suite
+
+
+def write_files(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="")
+
+
+def without_paths(suite: Suite) -> Suite:
+    return replace(suite, prompts=tuple(replace(p, source_path=None) for p in suite.prompts))
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(suite=suites())
+def test_a_written_set_reads_back_the_same_and_writes_the_same_bytes(
+    tmp_path_factory: pytest.TempPathFactory, suite: Suite
+) -> None:
+    root = tmp_path_factory.mktemp("set")
+    files = render_prompt_set(suite)
+    write_files(root, files)
+    loaded = load_prompt_set(root)
+    assert without_paths(loaded.suite) == suite
+    assert render_prompt_set(loaded.suite, loaded.prompt_files) == files
+    # And with the texts as read kept: still the same bytes.
+    assert render_prompt_set(loaded.suite, loaded.prompt_files, loaded.files) == files
+
+
+HAND_WRITTEN = {
+    "workbench.yaml": """\
+# Support triage prompts, reviewed in PRs.
+name: triage
+prompts:
+  - prompts/classify.prompty   # the main one
+models: [gpt-4o-mini, {name: llama3.2, api_base: "http://127.0.0.1:11434/v1"}]
+cases:
+  - vars: {ticket: "My order never arrived"}
+    checks: [{type: icontains, value: shipping}]
+checks:
+  - type: not-contains
+    value: "I am an AI"
+""",
+    "prompts/classify.prompty": """\
+---
+name: classify
+# the model settings
+model:
+    parameters: {temperature: 0}
+---
+system:
+Classify the ticket as billing, shipping or other.
+
+user:
+{{ ticket }}
+""",
+}
+
+
+def test_a_hand_written_set_exports_byte_for_byte(tmp_path: Path) -> None:
+    write_files(tmp_path, HAND_WRITTEN)
+    loaded = load_prompt_set(tmp_path)
+    assert [m.name for m in loaded.suite.models] == ["gpt-4o-mini", "llama3.2"]
+    assert loaded.suite.cases[0].checks[0].value == "shipping"
+    kept = render_prompt_set(loaded.suite, loaded.prompt_files, loaded.files)
+    assert kept == HAND_WRITTEN  # comments, flow style and spacing all kept
+    # An edit rewrites only the edited file, in the canonical form.
+    prompt = replace(loaded.suite.prompts[0], description="Sorts tickets")
+    edited = render_prompt_set(
+        replace(loaded.suite, prompts=(prompt,)), loaded.prompt_files, loaded.files
+    )
+    assert edited["workbench.yaml"] == HAND_WRITTEN["workbench.yaml"]
+    assert edited["prompts/classify.prompty"].startswith(
+        "---\nname: classify\ndescription: Sorts tickets\n"
+        "model:\n  parameters:\n    temperature: 0.0\n"
+    )
+
+
+PROMPT = "---\nname: p\n---\nuser:\n{{ticket}}\n"
+SUITE = "name: s\nprompts: [p.prompty]\ncases:\n  - vars: {ticket: hi}\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"workbench.yaml": "name: s\nprompts: [p.prompty\n"}, r"workbench\.yaml:3: invalid YAML"),
+        (
+            {"workbench.yaml": SUITE + "modles: [x]\n", "p.prompty": PROMPT},
+            r"workbench\.yaml:5: unknown field 'modles'",
+        ),
+        (
+            {"workbench.yaml": SUITE, "p.prompty": "---\nname: p\nmodle: {}\n---\nuser:\nhi\n"},
+            r"p\.prompty:3: unknown field 'modle'",
+        ),
+        (
+            {
+                "workbench.yaml": SUITE,
+                "p.prompty": "---\nname: p\n---\nsystem:\nok\n\nuser:\n{{ticket\n",
+            },
+            r"p\.prompty:8: template syntax error",
+        ),
+        (
+            {
+                "workbench.yaml": SUITE,
+                "p.prompty": "---\nname: p\n---\nuser:\nfine\n{{ticket}} and {{topic}}\n",
+            },
+            r"p\.prompty:6: variable 'topic' has no value in case 1",
+        ),
+        (
+            {
+                "workbench.yaml": "name: s\nprompts: [p.prompty]\ncases: rows.csv\n",
+                "p.prompty": PROMPT,
+            },
+            r"workbench\.yaml:3: cases file rows\.csv: no such file",
+        ),
+        (
+            {
+                "workbench.yaml": "name: s\nprompts: [p.prompty, q.prompty]\n",
+                "p.prompty": PROMPT,
+                "q.prompty": "---\nname: p\n---\nuser:\nx\n",
+            },
+            r"q\.prompty:2: prompt name 'p' is also the name of p\.prompty",
+        ),
+        (
+            {
+                "workbench.yaml": "name: s\nprompts:\n  - p.prompty\n  - gone.prompty\n",
+                "p.prompty": PROMPT,
+            },
+            r"workbench\.yaml:4: gone\.prompty: no such file",
+        ),
+        (
+            {"workbench.yaml": "name: s\nprompts: [../p.prompty]\n"},
+            r"workbench\.yaml:2: '\.\./p\.prompty' must be a relative path inside",
+        ),
+        (
+            {"workbench.yaml": "name: s\nprompts: [p.prompty, p.prompty]\n", "p.prompty": PROMPT},
+            r"workbench\.yaml:2: p\.prompty is listed twice",
+        ),
+        (
+            {"workbench.yaml": "name: s\nname: t\nprompts: [p.prompty]\n", "p.prompty": PROMPT},
+            r"workbench\.yaml:2: key 'name' repeats the one on line 1",
+        ),
+        (
+            {
+                "workbench.yaml": (
+                    "name: s\nprompts: [p.prompty]\nmodels:\n  - {name: m, api_key_env: SECRET}\n"
+                ),
+                "p.prompty": PROMPT,
+            },
+            r"workbench\.yaml:4: api_key_env names the variable",
+        ),
+    ],
+)
+def test_bad_sets_name_the_file_and_line(
+    tmp_path: Path, files: dict[str, str], message: str
+) -> None:
+    write_files(tmp_path, files)
+    with pytest.raises(UsageError, match=message):
+        load_prompt_set(tmp_path)
+
+
+def test_a_binary_prompt_file_is_named(tmp_path: Path) -> None:
+    write_files(tmp_path, {"workbench.yaml": "name: s\nprompts: [p.prompty]\n"})
+    (tmp_path / "p.prompty").write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff")
+    with pytest.raises(UsageError, match=r"p\.prompty: not a UTF-8 text file"):
+        load_prompt_set(tmp_path)
+
+
+def test_a_folder_of_prompty_files_is_a_set(tmp_path: Path) -> None:
+    write_files(
+        tmp_path, {"b.prompty": PROMPT.replace("name: p", "name: b"), "a.prompty": "user:\nhi\n"}
+    )
+    loaded = load_prompt_set(tmp_path)
+    assert [p.name for p in loaded.suite.prompts] == ["a", "b"]
+    assert loaded.suite.name == tmp_path.name
