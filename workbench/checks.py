@@ -1,0 +1,239 @@
+"""Checks on outputs, in promptfoo's assertion vocabulary, with promptfoo's verdicts.
+
+A suite's `Check(type, value, threshold)` is judged here as promptfoo would judge the same
+assertion, so a suite gives the same pass/fail in `workbench eval` and in promptfoo CI. Followed,
+from github.com/promptfoo/promptfoo: src/assertions/index.ts (runAssertion: a "not-" prefix
+inverts; string values, and strings inside list values, are rendered with the case's variables;
+the output is never trimmed), contains.ts, equals.ts, startsWith.ts, regex.ts, levenshtein.ts,
+json.ts, latency.ts, cost.ts, src/util/json.ts, src/util/parseCommaSeparatedValues.ts, and their
+tests under test/assertions/. Each `checks_*` module says how its types decide.
+
+Where the workbench differs, it says so rather than guess: values are rendered with the Jinja2
+sandbox (an undefined variable fails the check; promptfoo's nunjucks renders it as ""), values
+that load files or scripts (`file://`, `package:`) are refused, and `not-levenshtein` is
+unsupported because promptfoo ignores its "not-" (it judges it exactly like `levenshtein`).
+Other types (llm-rubric, javascript, python, similar, ...) are unsupported and named as such.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from workbench import checks_json, checks_text
+from workbench.checks_base import CheckValueError, Outcome, Params, holds, text_or_number
+from workbench.checks_js import is_number, js_number
+from workbench.domain import Message
+from workbench.errors import TemplateError, UsageError
+from workbench.suite import Check, JsonValue
+from workbench.templating import render_text, variables_in
+
+_NOT = "not-"
+# promptfoo treats string values starting with these as files or scripts to load.
+_LOADED_PREFIXES = ("file://", "package:")
+_TEMPLATE_MARKS = ("{{", "{%", "{#")
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """What a cell produced."""
+
+    output: str
+    latency_ms: float | None = None
+    cost_usd: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    check: Check
+    passed: bool
+    score: float  # 0..1; every supported type scores 1 for a pass and 0 for a fail, as promptfoo
+    reason: str  # a sentence a person understands: "output does not contain 'Paris'"
+
+
+def _latency(p: Params) -> Outcome:
+    limit = _threshold("latency", p.threshold)
+    if p.latency_ms is None:
+        raise CheckValueError("latency was not measured for this output")
+    shown = f"latency {js_number(p.latency_ms)} ms"
+    return holds(
+        p.latency_ms <= limit,
+        p.inverse,
+        f"{shown} is within the threshold {js_number(limit)} ms",
+        f"{shown} is over the threshold {js_number(limit)} ms",
+    )
+
+
+def _cost(p: Params) -> Outcome:
+    limit = _threshold("cost", p.threshold)
+    if p.cost_usd is None:
+        raise CheckValueError("the model reported no cost for this output")
+    shown = f"cost ${p.cost_usd:.2g}"
+    return holds(
+        p.cost_usd <= limit,
+        p.inverse,
+        f"{shown} is within the threshold ${js_number(limit)}",
+        f"{shown} is over the threshold ${js_number(limit)}",
+    )
+
+
+def _threshold(kind: str, threshold: float | None) -> float:
+    if threshold is None:
+        raise CheckValueError(f'"{kind}" needs a threshold')
+    return threshold
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    judge: Callable[[Params], Outcome]
+    # Checks a value before any rendering (for validate_check); raises CheckValueError.
+    check_value: Callable[[JsonValue], object]
+    invertible: bool = True
+
+
+def _any_value(_value: JsonValue) -> None:
+    return None
+
+
+def _list_value(kind: str) -> Callable[[JsonValue], object]:
+    return lambda value: checks_text.list_value(kind, value)
+
+
+_KINDS: Mapping[str, _Kind] = {
+    "equals": _Kind(checks_text.equals, checks_text.equals_value),
+    "contains": _Kind(checks_text.contains, lambda v: text_or_number("contains", v)),
+    "icontains": _Kind(checks_text.icontains, lambda v: text_or_number("icontains", v)),
+    "contains-any": _Kind(checks_text.contains_any, _list_value("contains-any")),
+    "contains-all": _Kind(checks_text.contains_all, _list_value("contains-all")),
+    "icontains-any": _Kind(checks_text.icontains_any, _list_value("icontains-any")),
+    "icontains-all": _Kind(checks_text.icontains_all, _list_value("icontains-all")),
+    "starts-with": _Kind(checks_text.starts_with, checks_text.start_value),
+    "regex": _Kind(checks_text.regex, checks_text.valid_regex),
+    "levenshtein": _Kind(checks_text.levenshtein, checks_text.levenshtein_value, invertible=False),
+    "is-json": _Kind(checks_json.is_json, checks_json.schema_of),
+    "contains-json": _Kind(checks_json.contains_json, checks_json.schema_of),
+    "latency": _Kind(_latency, _any_value),
+    "cost": _Kind(_cost, _any_value),
+}
+
+SUPPORTED_TYPES: frozenset[str] = frozenset(_KINDS)
+_THRESHOLD_REQUIRED = frozenset({"latency", "cost"})
+
+
+def _split(check_type: str) -> tuple[str, bool]:
+    if check_type.startswith(_NOT):
+        return check_type[len(_NOT) :], True
+    return check_type, False
+
+
+def is_supported(check_type: str) -> bool:
+    """Whether the workbench judges `check_type` (a base name, or "not-" + one that inverts)."""
+    base, inverse = _split(check_type)
+    kind = _KINDS.get(base)
+    return kind is not None and (kind.invertible or not inverse)
+
+
+def _kind(check_type: str, where: str) -> _Kind:
+    if not is_supported(check_type):
+        supported = ", ".join(sorted(SUPPORTED_TYPES))
+        raise UsageError(
+            f"{where}check type {check_type!r} is not supported (the workbench judges {supported},"
+            " each also with not- except levenshtein)"
+        )
+    return _KINDS[_split(check_type)[0]]
+
+
+def _has_template(text: str) -> bool:
+    return any(mark in text for mark in _TEMPLATE_MARKS)
+
+
+def validate_check(check: Check, where: str) -> None:
+    """Refuse a check whose value or threshold promptfoo would refuse: UsageError "where: ..."."""
+    kind = _kind(check.type, f"{where}: ")
+    base = _split(check.type)[0]
+    if check.threshold is not None and not (
+        is_number(check.threshold) and math.isfinite(check.threshold)
+    ):
+        raise UsageError(f"{where}: the threshold of {check.type!r} must be a number")
+    if base in _THRESHOLD_REQUIRED and check.threshold is None:
+        raise UsageError(f"{where}: {check.type!r} needs a threshold ({_threshold_unit(base)})")
+    try:
+        static = _static_value(check.value, where)
+        if static is not _TEMPLATED:
+            kind.check_value(static)
+    except CheckValueError as exc:
+        raise UsageError(f"{where}: {check.type!r}: {exc}") from exc
+
+
+def _threshold_unit(base: str) -> str:
+    return "milliseconds" if base == "latency" else "US dollars"
+
+
+_TEMPLATED = object()
+_PLACEHOLDER = "x"
+
+
+def _static_value(value: JsonValue, where: str) -> object:
+    """The value as far as it is known before rendering: templates checked, not rendered."""
+    if isinstance(value, str):
+        _refuse_loaded(value)
+        if not _has_template(value):
+            return value
+        _check_template(value, where)
+        return _TEMPLATED
+    if isinstance(value, list):
+        static = [_static_value(item, where) for item in value]
+        return [_PLACEHOLDER if item is _TEMPLATED else item for item in static]
+    return value
+
+
+def _check_template(text: str, where: str) -> None:
+    try:
+        variables_in([Message("user", text)], where=where)
+    except TemplateError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _refuse_loaded(text: str) -> None:
+    for prefix in _LOADED_PREFIXES:
+        if text.startswith(prefix):
+            raise CheckValueError(f"values that load a file or script ({prefix}) are not supported")
+
+
+def _rendered(value: JsonValue, variables: Mapping[str, str], where: str) -> object:
+    if isinstance(value, str):
+        _refuse_loaded(value)
+        return render_text(value, variables, where) if _has_template(value) else value
+    if isinstance(value, list):
+        return [
+            _rendered(item, variables, where) if isinstance(item, str) else item for item in value
+        ]
+    return value
+
+
+def evaluate(check: Check, observed: Observed, variables: Mapping[str, str]) -> Verdict:
+    """Judge `observed` by `check` as promptfoo would; never raises for a supported type.
+
+    A value that cannot be rendered or that promptfoo would refuse fails the check, with why.
+    An unsupported type raises UsageError (see is_supported).
+    """
+    kind = _kind(check.type, "")
+    inverse = _split(check.type)[1]
+    try:
+        value = _rendered(check.value, variables, f"check {check.type!r}")
+        outcome = kind.judge(
+            Params(
+                value=value,
+                output=observed.output,
+                inverse=inverse,
+                threshold=check.threshold,
+                latency_ms=observed.latency_ms,
+                cost_usd=observed.cost_usd,
+            )
+        )
+    except (TemplateError, CheckValueError) as exc:
+        return Verdict(check, False, 0.0, str(exc))
+    except RecursionError:
+        return Verdict(check, False, 0.0, "the output or the schema is nested too deeply")
+    return Verdict(check, outcome.passed, 1.0 if outcome.passed else 0.0, outcome.reason)
