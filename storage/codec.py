@@ -55,9 +55,44 @@ def params_of(data: Mapping[str, Any]) -> ModelParams:
 
 
 def version_id(prompt: PromptTemplate) -> str:
-    """Same messages and parameters, same version: the id is their content hash."""
-    return digest(
-        {"messages": messages_json(prompt.messages), "params": params_json(prompt.params)}
+    """Same prompt, same version: the id is the hash of everything a prompt file holds.
+
+    The name is part of it, so two prompts with equal text stay two histories; description,
+    defaults and kept front matter count only when set, so plain prompts keep a short key.
+    """
+    content: dict[str, Any] = {
+        "name": prompt.name,
+        "messages": messages_json(prompt.messages),
+        "params": params_json(prompt.params),
+    }
+    if prompt.description:
+        content["description"] = prompt.description
+    if prompt.defaults:
+        content["defaults"] = dict(prompt.defaults)
+    if prompt.meta:
+        content["meta"] = dict(prompt.meta)
+    return digest(content)
+
+
+def prompt_of(
+    name: str,
+    messages: Sequence[Mapping[str, Any]],
+    params: Mapping[str, Any],
+    *,
+    description: str,
+    defaults: Mapping[str, Any],
+    meta: Mapping[str, Any] | None,
+    source_path: str | None,
+) -> PromptTemplate:
+    """A prompt version's row back into the prompt it was saved from."""
+    return PromptTemplate(
+        name=name,
+        messages=messages_of(messages),
+        description=description,
+        params=params_of(params),
+        defaults=dict(defaults),
+        source_path=source_path,
+        meta=dict(meta or {}),
     )
 
 

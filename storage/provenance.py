@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
-import subprocess
 from pathlib import Path
+
+from workbench.git_state import file_state
 
 
 def provenance(source_path: str | None) -> dict[str, str | None]:
@@ -17,25 +17,12 @@ def provenance(source_path: str | None) -> dict[str, str | None]:
     found: dict[str, str | None] = {"repo_path": None, "repo_commit": None, "file_hash": None}
     if not source_path:
         return found
-    path = Path(source_path).resolve()
+    path = Path(source_path)
     try:
-        found["file_hash"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        found["file_hash"] = hashlib.sha256(path.resolve().read_bytes()).hexdigest()
     except OSError:
         return found
-    git = shutil.which("git")
-    if git is None:
-        return found
-    try:
-        proc = subprocess.run(  # noqa: S603 - a fixed git command on a path we were given
-            [git, "-C", str(path.parent), "rev-parse", "--show-toplevel", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return found
-    lines = proc.stdout.split()
-    if proc.returncode == 0 and len(lines) == 2:
-        found["repo_path"], found["repo_commit"] = lines
+    state = file_state(path)
+    if state is not None:
+        found["repo_path"], found["repo_commit"] = state.repo, state.commit
     return found

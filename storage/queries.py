@@ -53,6 +53,8 @@ def save_prompts(
                 description=prompt.description,
                 defaults=dict(prompt.defaults),
                 source_path=prompt.source_path,
+                # Only when set: rows of plain prompts look as they did before 0004.
+                **({"meta": dict(prompt.meta)} if prompt.meta else {}),
                 created_at=created_at,
                 **provenance(prompt.source_path),
             )
@@ -184,12 +186,13 @@ def _columns(row: CellRow) -> dict[str, Any]:
 
 
 def _cell(row: CellRow, name: str, version: PromptVersion) -> Cell:
-    prompt = PromptTemplate(
-        name=name,
-        messages=codec.messages_of(version.messages),
+    prompt = codec.prompt_of(
+        name,
+        version.messages,
+        version.params,
         description=version.description,
-        params=codec.params_of(version.params),
-        defaults=dict(version.defaults),
+        defaults=version.defaults,
+        meta=version.meta,
         source_path=version.source_path,
     )
     return Cell(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert, select, update
 
-from storage import codec, marks, queries, versions
+from storage import codec, marks, prompt_sets, queries, versions
 from storage.connection import open_engine
 from storage.errors import StoreError, translated
 from storage.location import Location, resolve
@@ -22,7 +22,15 @@ from storage.marks import CellMark
 from storage.schema import CellRow, Draft, Run
 from storage.versions import PromptVersionInfo
 from workbench.domain import Cell, CellResult, CostSource, PromptTemplate
-from workbench.store_api import Aggregate, HistoryQuery, RunInfo, RunStatus, StoredRun
+from workbench.prompt_set import PromptSet
+from workbench.store_api import (
+    Aggregate,
+    FileOutput,
+    HistoryQuery,
+    RunInfo,
+    RunStatus,
+    StoredRun,
+)
 
 
 def now() -> str:
@@ -82,6 +90,7 @@ class SqlRunStore:
             rows = [codec.pending_row(c, prompt_ids[c.prompt.name], run_id) for c in cells]
             if rows:
                 connection.execute(insert(CellRow), rows)
+            prompt_sets.record_sources(connection, run_id, [c.prompt for c in cells], prompt_ids)
         return int(run_id)
 
     def save_cell(self, run_id: int, result: CellResult) -> None:
@@ -213,6 +222,33 @@ class SqlRunStore:
         if prompt is None:
             raise StoreError(f"no prompt version {version_id[:12]} in the store {self.location}")
         return prompt
+
+    # --- prompt sets -----------------------------------------------------------------------
+
+    def import_sets(self, sets: Sequence[PromptSet]) -> list[str]:
+        """Keep every set in one transaction: all of them, or (on any fault) none."""
+        with translated(self.location), self.engine.begin() as connection:
+            return prompt_sets.save_sets(connection, sets, now())
+
+    def suite_names(self) -> list[str]:
+        with translated(self.location), self.engine.connect() as connection:
+            return prompt_sets.suite_names(connection)
+
+    def load_set(self, name: str) -> PromptSet:
+        with translated(self.location), self.engine.connect() as connection:
+            found = prompt_sets.load_set(connection, name)
+        if found is None:
+            raise StoreError(f"no suite named {name!r} in the store {self.location}")
+        return found
+
+    def latest_prompts(self, names: Sequence[str] | None = None) -> list[PromptTemplate]:
+        with translated(self.location), self.engine.connect() as connection:
+            return prompt_sets.latest_prompts(connection, names)
+
+    def outputs_of_blob(self, blob: str) -> list[FileOutput]:
+        """Every output produced from a prompt file with this git blob id, newest first."""
+        with translated(self.location), self.engine.connect() as connection:
+            return prompt_sets.outputs_of_blob(connection, blob)
 
     def aggregates(self, by_version: bool = True) -> list[Aggregate]:
         with translated(self.location), self.engine.connect() as connection:

@@ -54,6 +54,44 @@ class PromptVersion(Base):
     repo_commit: Mapped[str | None] = mapped_column(String(64))
     file_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[str] = mapped_column(String(32))
+    # Front-matter fields kept as the file had them (PromptTemplate.meta); None before 0004.
+    meta: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Suite(Base):
+    """An imported prompt set: its suite as JSON, and the text of each file as it was read.
+
+    The texts let an export give back the very bytes that were imported while nothing changed.
+    """
+
+    __tablename__ = "suites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    document: Mapped[dict[str, Any]] = mapped_column()
+    files: Mapped[dict[str, Any]] = mapped_column()
+    source_path: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[str] = mapped_column(String(32))
+
+
+class RunSource(Base):
+    """Where a run's prompt was read from: the file, its git commit, and uncommitted changes.
+
+    `blob` is the git blob id of the file's bytes as run, so every output a given file version
+    produced is found by `git rev-parse COMMIT:path` without any call to git at query time.
+    """
+
+    __tablename__ = "run_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    prompt_id: Mapped[int] = mapped_column(ForeignKey("prompts.id"))
+    source_path: Mapped[str] = mapped_column(Text)
+    repo_path: Mapped[str | None] = mapped_column(Text)
+    repo_commit: Mapped[str | None] = mapped_column(String(64))
+    dirty: Mapped[bool | None] = mapped_column()
+    blob: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class Draft(Base):

@@ -105,17 +105,19 @@ def load_prompt_version(connection: Connection, version_id: str) -> PromptTempla
             PromptVersion.defaults,
             PromptVersion.description,
             PromptVersion.source_path,
+            PromptVersion.meta,
         )
         .join(Prompt, Prompt.id == PromptVersion.prompt_id)
         .where(PromptVersion.id == version_id)
     ).first()
     if row is None:
         return None
-    return PromptTemplate(
-        name=row.name,
-        messages=codec.messages_of(row.messages),
+    return codec.prompt_of(
+        row.name,
+        row.messages,
+        row.params,
         description=row.description,
-        params=codec.params_of(row.params),
-        defaults=dict(row.defaults),
+        defaults=row.defaults,
+        meta=row.meta,
         source_path=row.source_path,
     )

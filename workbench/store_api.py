@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from workbench.domain import Cell, CellResult
+from workbench.domain import Cell, CellResult, PromptTemplate
+from workbench.prompt_set import PromptSet
 
 
 class RunStatus(enum.StrEnum):
@@ -74,6 +75,21 @@ class Aggregate:
     failure_rate: float
 
 
+@dataclass(frozen=True, slots=True)
+class FileOutput:
+    """One output a given prompt-file version produced."""
+
+    run_id: int
+    created_at: str
+    index: int
+    prompt: str
+    model: str
+    status: str
+    output: str
+    repo_commit: str | None
+    dirty: bool | None
+
+
 class RunStore(Protocol):
     """Keeps runs cell by cell, so a crash loses only the cells still in flight."""
 
@@ -103,6 +119,24 @@ class RunStore(Protocol):
 
     def aggregates(self, by_version: bool = True) -> list[Aggregate]:
         """Per prompt version and model (or per model): runs, medians, tokens, cost, failures."""
+        ...
+
+    def import_sets(self, sets: Sequence[PromptSet]) -> list[str]:
+        """Keep every set's prompts (and whole suites by name) in one transaction; their names."""
+        ...
+
+    def suite_names(self) -> list[str]:
+        """Kept suites, the most recently imported first."""
+        ...
+
+    def load_set(self, name: str) -> PromptSet: ...
+
+    def latest_prompts(self, names: Sequence[str] | None = None) -> list[PromptTemplate]:
+        """The newest version of each named prompt (all prompts when None), by name."""
+        ...
+
+    def outputs_of_blob(self, blob: str) -> Sequence[FileOutput]:
+        """Every output produced from a prompt file with this git blob id, newest first."""
         ...
 
     def close(self) -> None: ...
