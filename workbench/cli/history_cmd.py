@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
+from pathlib import Path
 
 from workbench.cli.store_loader import add_db_option, open_store
 from workbench.cli.table import number, render_table, usd
+from workbench.errors import UsageError
+from workbench.git_state import blob_at, blob_id
 from workbench.records import to_record
 from workbench.secrets import KeyStore
 from workbench.store_api import HistoryQuery, RunInfo, RunStatus
@@ -29,6 +32,15 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     history.add_argument("--since", metavar="DATE", help="only runs from DATE on (YYYY-MM-DD)")
     history.add_argument("--limit", type=int, default=20, metavar="N")
     history.add_argument("--json", action="store_true", help="one JSON object per run")
+    history.add_argument(
+        "--file",
+        type=Path,
+        metavar="PATH",
+        help="every output this prompt file produced, as its bytes are now (or at --rev)",
+    )
+    history.add_argument(
+        "--rev", metavar="REV", help="with --file: the file as of this git commit, tag or branch"
+    )
     add_db_option(history)
     history.set_defaults(handler=history_command)
 
@@ -42,6 +54,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def history_command(args: argparse.Namespace, _keys: KeyStore | None) -> int:
+    if args.file is not None:
+        return _file_history(args)
+    if args.rev is not None:
+        raise UsageError("--rev goes with --file")
     query = HistoryQuery(
         prompt=args.prompt,
         model=args.model,
@@ -118,6 +134,48 @@ def show_command(args: argparse.Namespace, _keys: KeyStore | None) -> int:
         print(f"{len(stored.missing)} cells never ran: `workbench resume {info.id}` runs them")
     groups = summarise(stored.results)
     print(f"{len(stored.results)} cells in {len(groups)} prompt x model groups")
+    return 0
+
+
+def _file_history(args: argparse.Namespace) -> int:
+    path: Path = args.file
+    if args.rev is not None:
+        blob = blob_at(path, args.rev)
+        if blob is None:
+            raise UsageError(f"{path}: not in git at {args.rev!r} (or not in a git repository)")
+    else:
+        try:
+            blob = blob_id(path.read_bytes())
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read: {exc.strerror}") from exc
+    store = open_store(args.db)
+    try:
+        outputs = store.outputs_of_blob(blob)
+    finally:
+        store.close()
+    if args.json:
+        for found in outputs:
+            print(json.dumps(asdict(found), ensure_ascii=False))
+        return 0
+    version = f"at {args.rev}" if args.rev else "as it is now"
+    if not outputs:
+        print(f"no kept run used {path} {version} (blob {blob[:10]})")
+        return 0
+    print(f"{len(outputs)} outputs of {path} {version} (blob {blob[:10]}):")
+    rows = [
+        [
+            str(o.run_id),
+            _when(o.created_at),
+            (o.repo_commit or "-")[:10] + (" +changes" if o.dirty else ""),
+            o.prompt,
+            o.model,
+            o.status,
+            _preview(o.output),
+        ]
+        for o in outputs
+    ]
+    headers = ["run", "when (UTC)", "commit", "prompt", "model", "status", "output"]
+    print(render_table(headers, rows, right={0}))
     return 0
 
 

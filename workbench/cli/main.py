@@ -8,12 +8,14 @@ from collections.abc import Callable, Sequence
 
 from workbench import __version__
 from workbench.cli import (
+    eval_cmd,
     export_cmd,
     history_cmd,
     keys_cmd,
     models_cmd,
     resume_cmd,
     run_cmd,
+    set_cmds,
     stats_cmd,
 )
 from workbench.errors import WorkbenchError
@@ -38,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     resume_cmd.add_parser(sub)
     export_cmd.add_parser(sub)
     stats_cmd.add_parser(sub)
+    eval_cmd.add_parser(sub)
+    set_cmds.add_parsers(sub)
     return parser
 
 

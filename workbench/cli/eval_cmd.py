@@ -1,0 +1,202 @@
+"""`workbench eval SUITE`: run a suite's prompts x models x cases, apply its checks, gate CI.
+
+Exit codes are the interface CI relies on: 0 when every check passes (or the pass rate reaches
+--fail-under), 1 when checks fail, 2 on bad input (a malformed suite, an unknown option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+
+from workbench.cli.session import Recording, options_record, run_cells
+from workbench.cli.store_loader import add_db_option, open_store, store_available
+from workbench.cli.table import render_table
+from workbench.domain import CellResult, ModelSpec
+from workbench.errors import UsageError
+from workbench.evaluation import CellVerdict, judge, scores, unsupported_types
+from workbench.formats.detect import read_suite
+from workbench.junit import write_junit
+from workbench.plan import build_plan
+from workbench.records import to_record
+from workbench.retry import RetryPolicy
+from workbench.runner import RunOptions
+from workbench.secrets import KeyStore
+from workbench.store_api import RunStore
+from workbench.suite import Case, Suite
+
+EXIT_PASSED, EXIT_FAILED = 0, 1
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "eval",
+        help="run a suite and its checks; exit 1 when checks fail (for CI)",
+        description=(
+            "Run every prompt x model x case of SUITE (a workbench.yaml, a prompt-set folder or "
+            "a promptfooconfig.yaml), apply the checks and print pass rates. Exit 0 when all "
+            "pass, 1 when checks fail, 2 on bad input."
+        ),
+    )
+    parser.add_argument("suite", type=Path, metavar="SUITE")
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="M",
+        help="run these models instead of the suite's (repeatable)",
+    )
+    parser.add_argument(
+        "--api-base", metavar="URL", help="send every model to this OpenAI-compatible base URL"
+    )
+    parser.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
+    parser.add_argument(
+        "--out", type=Path, metavar="FILE.jsonl", help="one record per cell, with its verdicts"
+    )
+    parser.add_argument(
+        "--fail-under",
+        type=_rate,
+        metavar="RATE",
+        help="pass when at least this share of cells pass (0.9 or 90%%); default: all must pass",
+    )
+    parser.add_argument("--repeat", type=int, default=1, metavar="N", help="samples per cell")
+    parser.add_argument("--concurrency", type=int, default=8, metavar="N")
+    parser.add_argument("--timeout", type=float, default=60.0, metavar="S")
+    parser.add_argument("--no-store", action="store_true", help="do not keep this run")
+    add_db_option(parser)
+    parser.set_defaults(handler=eval_command)
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a rate such as 0.9 or 90%") from exc
+    if value > 1 and not text.endswith("%"):
+        value /= 100  # "90" meant 90 %
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: a rate lies between 0 and 1 (or 0% and 100%)")
+    return value
+
+
+def _models(suite: Suite, args: argparse.Namespace) -> list[ModelSpec]:
+    models = [ModelSpec(name) for name in dict.fromkeys(args.model)] or list(suite.models)
+    if not models:
+        raise UsageError(f"{args.suite}: the suite names no models; give --model M")
+    if args.api_base:
+        models = [replace(m, api_base=args.api_base) for m in models]
+    return models
+
+
+def eval_command(args: argparse.Namespace, keys: KeyStore | None) -> int:
+    if args.repeat < 1 or args.concurrency < 1:
+        raise UsageError("--repeat and --concurrency must be at least 1")
+    loaded = read_suite(args.suite)
+    suite = loaded.suite
+    for note in loaded.dropped:
+        print(f"workbench: not carried over: {note}", file=sys.stderr)
+    unsupported = unsupported_types(suite)
+    if unsupported:
+        print(
+            "workbench: checks of these types are not evaluated (not supported): "
+            + ", ".join(unsupported),
+            file=sys.stderr,
+        )
+    cases = list(suite.cases) or [Case(vars={})]
+    cells = build_plan(suite.prompts, _models(suite, args), [c.vars for c in cases], args.repeat)
+    options = RunOptions(
+        concurrency=args.concurrency,
+        timeout_s=args.timeout,
+        retry=RetryPolicy(max_attempts=3),
+    )
+    store = _store(args)
+    try:
+        recording = None
+        if store is not None:
+            recording = Recording(store, store.start_run(cells, options_record(options)))
+        results = run_cells(cells, options, keys, total=len(cells), recording=recording)
+    finally:
+        if store is not None:
+            store.close()
+    verdicts = _judge_all(results, cases, suite)
+    if args.out is not None:
+        _write_jsonl(args.out, verdicts)
+    if args.junit is not None:
+        write_junit(args.junit, verdicts, suite.name)
+    return _report(verdicts, args.fail_under, sys.stdout)
+
+
+def _store(args: argparse.Namespace) -> RunStore | None:
+    if args.no_store or (args.db is None and not store_available()):
+        return None
+    return open_store(args.db)
+
+
+def _judge_all(results: list[CellResult], cases: list[Case], suite: Suite) -> list[CellVerdict]:
+    ordered = sorted(results, key=lambda r: r.cell.index)
+    verdicts = []
+    for result in ordered:
+        number = (result.cell.case_index or 0) + 1
+        verdicts.append(judge(result, cases[number - 1], number, suite))
+    return verdicts
+
+
+def _write_jsonl(path: Path, verdicts: list[CellVerdict]) -> None:
+    try:
+        with path.open("w", encoding="utf-8") as handle:
+            for verdict in verdicts:
+                record = to_record(verdict.result)
+                record["passed"] = verdict.passed
+                record["checks"] = [
+                    {
+                        "type": v.check.type,
+                        "value": v.check.value,
+                        "passed": v.passed,
+                        "score": v.score,
+                        "reason": v.reason,
+                    }
+                    for v in verdict.verdicts
+                ]
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise UsageError(f"--out {path}: cannot write: {exc.strerror}") from exc
+
+
+def _report(verdicts: list[CellVerdict], fail_under: float | None, out: TextIO) -> int:
+    columns = scores(verdicts)
+    rows = [
+        [
+            c.prompt,
+            c.model,
+            str(c.cells),
+            str(c.passed),
+            str(c.cells - c.passed - c.errors),
+            str(c.errors),
+            f"{c.pass_rate:.0%}",
+        ]
+        for c in columns
+    ]
+    headers = ["prompt", "model", "cells", "passed", "failed", "errors", "pass rate"]
+    print(render_table(headers, rows, {2, 3, 4, 5, 6}), file=out)
+    failed = [v for v in verdicts if not v.passed]
+    for verdict in failed[:20]:
+        cell = verdict.result.cell
+        print(
+            f"FAIL {cell.prompt.name} x {cell.model.label}, case {verdict.case_number}: "
+            + "; ".join(verdict.reasons),
+            file=out,
+        )
+    if len(failed) > 20:
+        print(f"... and {len(failed) - 20} more failing cells (see --out or --junit)", file=out)
+    total = len(verdicts)
+    rate = (total - len(failed)) / total if total else 0.0
+    print(f"{total - len(failed)} of {total} cells passed ({rate:.1%})", file=out)
+    if fail_under is not None:
+        ok = rate >= fail_under
+        print(f"pass rate {rate:.1%} {'>=' if ok else '<'} --fail-under {fail_under:.1%}", file=out)
+        return EXIT_PASSED if ok else EXIT_FAILED
+    return EXIT_PASSED if not failed else EXIT_FAILED
