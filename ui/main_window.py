@@ -1,7 +1,8 @@
 """The main window: composes the panels and connects them; each panel owns its own work.
 
 Editor above the results grid in the centre; Variables and Models docked on the right, History
-on the left. Ctrl+Enter runs, Esc cancels. Geometry, dock layout and splitters restore on start.
+and Changed files on the left. Ctrl+Enter runs, Esc cancels; File opens and saves a prompt-set
+folder. Geometry, dock layout and splitters restore on start.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QWidget
 
+from ui.changed_files_panel import ChangedFilesPanel
 from ui.editor_panel import EditorPanel
 from ui.error_presenter import ErrorPresenter
+from ui.file_menu import FileMenu
 from ui.history_panel import HistoryPanel
 from ui.models_panel import ModelsPanel
+from ui.prompt_set_controller import PromptSetController
 from ui.results_model import ResultsModel
 from ui.results_panel import ResultsPanel
 from ui.run_controller import RunController
@@ -47,6 +51,25 @@ class MainWindow(QMainWindow):
         self.results = ResultsPanel(self.results_model)
         self.runs = RunController(services, self.presenter, self.results_model, parent=self)
         self.keeper = WorkspaceKeeper(services.store, self.presenter, self._workspace, self)
+        self.prompt_sets = PromptSetController(
+            services.background,
+            self.presenter,
+            self.status,
+            editor=self.editor,
+            variables=self.variables,
+            models=self.models,
+            window=self,
+            title=TITLE,
+        )
+        self.files = FileMenu(
+            services,
+            self.presenter,
+            self.status,
+            prompt_sets=self.prompt_sets,
+            models=self.models,
+            window=self,
+        )
+        self.changed_files = ChangedFilesPanel(services.background)
 
         self.centre = QSplitter(Qt.Orientation.Vertical)
         self.centre.setObjectName("centreSplitter")
@@ -59,6 +82,12 @@ class MainWindow(QMainWindow):
             self._dock("Models", self.models, Qt.DockWidgetArea.RightDockWidgetArea),
             self._dock("History", self.history, Qt.DockWidgetArea.LeftDockWidgetArea),
         ]
+        changed = self._dock(
+            "Changed files", self.changed_files, Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        changed.setObjectName("changedFilesDock")
+        self.tabifyDockWidget(self._docks[2], changed)
+        self._docks[2].raise_()
         self.actions_by_name = self._make_actions()
         self._connect()
         self._restore_layout()
@@ -114,6 +143,8 @@ class MainWindow(QMainWindow):
             toolbar.addAction(actions[name])
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
+        self.files.add_to(file_menu)
+        actions.update(self.files.actions)
         file_menu.addAction(actions["settings"])
         file_menu.addSeparator()
         file_menu.addAction(actions["quit"])
@@ -143,6 +174,9 @@ class MainWindow(QMainWindow):
         self.history.run_open_requested.connect(self.runs.open_run)
         self.history.prompt_restore_requested.connect(self.restore_prompt)
         self.keeper.restored.connect(self._on_keeper_restored)
+        self.prompt_sets.folder_changed.connect(self.changed_files.set_folder)
+        self.prompt_sets.saved.connect(self.changed_files.refresh)
+        self.files.imported.connect(self.history.refresh)
         self.services.store.ready.connect(self.status.show_store)
         self.services.store.failed.connect(self._on_store_failed)
 
@@ -150,7 +184,10 @@ class MainWindow(QMainWindow):
 
     def _workspace(self) -> Workspace:
         return Workspace(
-            tuple(self.editor.prompts()), self.variables.values(), tuple(self.models.models())
+            tuple(self.editor.prompts()),
+            self.variables.values(),
+            tuple(self.models.models()),
+            self.prompt_sets.open_folder(),
         )
 
     @Slot(object)
@@ -158,6 +195,7 @@ class MainWindow(QMainWindow):
         self.variables.set_values(workspace.variables)
         self.models.set_models(list(workspace.models))
         self.editor.set_prompts(workspace.prompts)
+        self.prompt_sets.restore(workspace.folder)
 
     @Slot()
     def _on_editor_prompts_changed(self) -> None:
@@ -254,6 +292,9 @@ class MainWindow(QMainWindow):
         prefs.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's API
+        if not self.prompt_sets.may_close():  # asks Save / Discard / Cancel, then closes again
+            event.ignore()
+            return
         self.runs.cancel()
         self.keeper.save_now()
         self.save_layout()

@@ -1,4 +1,4 @@
-"""The editor's whole state as one JSON draft: prompts, variable values and chosen models.
+"""The editor's whole state as one JSON draft: prompts, variable values, chosen models, open folder.
 
 The window autosaves this to the store's drafts table a moment after every edit and on close,
 and restores it at start, so typed text survives a crash or a closed window. Pure data: no Qt.
@@ -22,10 +22,20 @@ _FORMAT = 1
 
 
 @dataclass(frozen=True, slots=True)
+class OpenFolder:
+    """The prompt-set folder the editor works on, so a restart opens it again."""
+
+    path: str
+    prompt_files: tuple[str | None, ...]  # per prompt column: the file it came from (None: new)
+    unsaved: bool = False  # edits not written back yet (a crash): the draft's text is kept
+
+
+@dataclass(frozen=True, slots=True)
 class Workspace:
     prompts: tuple[PromptTemplate, ...] = ()
     variables: Mapping[str, str] = field(default_factory=dict)
     models: tuple[ModelSpec, ...] = ()
+    folder: OpenFolder | None = None
 
     def to_json(self) -> str:
         return json.dumps(
@@ -37,6 +47,7 @@ class Workspace:
                     {"name": m.name, "api_base": m.api_base, **codec.model_options(m)}
                     for m in self.models
                 ],
+                **({"folder": _folder_json(self.folder)} if self.folder else {}),
             },
             ensure_ascii=False,
         )
@@ -52,9 +63,10 @@ class Workspace:
                 codec.model_of(str(item["name"]), item.get("api_base"), item)
                 for item in data.get("models", [])
             )
+            folder = _folder_of(data["folder"]) if data.get("folder") else None
         except (ValueError, KeyError, TypeError, IndexError) as exc:
             raise WorkbenchError(f"the saved workspace could not be read ({exc})") from exc
-        return cls(prompts, variables, models)
+        return cls(prompts, variables, models, folder)
 
 
 def samples(folder: Path) -> Workspace:
@@ -65,6 +77,19 @@ def samples(folder: Path) -> Workspace:
         for name, value in prompt.defaults.items():
             variables.setdefault(name, value)
     return Workspace(tuple(prompts), variables, ())
+
+
+def _folder_json(folder: OpenFolder) -> dict[str, Any]:
+    return {
+        "path": folder.path,
+        "prompt_files": list(folder.prompt_files),
+        "unsaved": folder.unsaved,
+    }
+
+
+def _folder_of(item: Mapping[str, Any]) -> OpenFolder:
+    files = tuple(None if name is None else str(name) for name in item["prompt_files"])
+    return OpenFolder(str(item["path"]), files, bool(item.get("unsaved", False)))
 
 
 def _prompt_json(prompt: PromptTemplate) -> dict[str, Any]:

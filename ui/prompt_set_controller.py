@@ -1,0 +1,323 @@
+"""Opening a prompt-set folder into the editor and saving the editor back into it.
+
+Each prompt column is bound to the file it was read from; a new, duplicated or restored column is
+bound to none and becomes a new file on save. Reading and writing run on the compute lane, never
+on the GUI thread. The window title names the folder, with Qt's `[*]` mark while the editor holds
+edits the files do not. Leaving those edits (closing, opening another folder) asks first, with a
+window-modal question opened without a nested event loop, so nothing waits on it but the user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import QAbstractButton, QMainWindow, QMessageBox, QStatusBar
+
+from ui.background import Background
+from ui.editor_panel import EditorPanel
+from ui.error_presenter import ErrorPresenter
+from ui.models_panel import ModelsPanel
+from ui.prompt_column import PromptColumn
+from ui.prompt_set_session import Column, PromptSetSession, SaveOutcome, save_files
+from ui.variables_panel import VariablesPanel
+from ui.workspace import OpenFolder
+from workbench.domain import PromptTemplate
+from workbench.prompt_set import PromptSet, load_prompt_set
+
+_STATUS_MS = 8000
+Then = Callable[[], object]
+
+
+def editor_form(prompt: PromptTemplate) -> PromptTemplate:
+    """`prompt` as an editor column gives it back (the editor shows one system message, say)."""
+    column = PromptColumn(prompt)
+    try:
+        return column.template()
+    finally:
+        column.deleteLater()
+
+
+class PromptSetController(QObject):
+    """The open folder, if any; `folder_changed` carries its path (None when none is open)."""
+
+    folder_changed = Signal(object)  # Path | None
+    saved = Signal(object)  # the SaveOutcome
+    dirty_changed = Signal(bool)
+
+    def __init__(
+        self,
+        background: Background,
+        presenter: ErrorPresenter,
+        status: QStatusBar,
+        *,
+        editor: EditorPanel,
+        variables: VariablesPanel,
+        models: ModelsPanel,
+        window: QMainWindow,
+        title: str,
+    ) -> None:
+        super().__init__(window)
+        self._background = background
+        self._presenter = presenter
+        self._status = status
+        self._editor = editor
+        self._variables = variables
+        self._models = models
+        self._window = window
+        self._title = title
+        self._session: PromptSetSession | None = None
+        self._pending: OpenFolder | None = None  # being reopened after a restart
+        self._files: dict[PromptColumn, str] = {}
+        self._dirty = False
+        self._touched = False  # the editor changed since the last open was asked for
+        self._generation = 0
+        self._saving = False
+        self._save_again: list[Then | None] = []
+        self._question: QMessageBox | None = None
+        editor.prompts_changed.connect(self._on_editor_prompts_changed)
+
+    # --- state ----------------------------------------------------------------------------------
+
+    @property
+    def session(self) -> PromptSetSession | None:
+        return self._session
+
+    def is_dirty(self) -> bool:
+        return self._dirty
+
+    def columns(self) -> list[Column]:
+        return [(self._files.get(column), column.template()) for column in self._editor.columns]
+
+    def open_folder(self) -> OpenFolder | None:
+        """What the workspace keeps so a restart opens the folder again."""
+        if self._session is not None:
+            path = str(self._session.root)
+        elif self._pending is not None:
+            path = self._pending.path
+        else:
+            return None
+        files = tuple(self._files.get(column) for column in self._editor.columns)
+        return OpenFolder(path, files, self._dirty or bool(self._pending and self._pending.unsaved))
+
+    # --- opening --------------------------------------------------------------------------------
+
+    def open(self, path: Path) -> None:
+        """Read the folder on the compute lane, then show its prompts (asks about unsaved edits)."""
+        self._unless_cancelled(lambda: self._load(path, None))
+
+    def restore(self, folder: OpenFolder | None) -> None:
+        """After a restart: bind the restored columns to their files, and read the folder again.
+
+        When the draft held no unsaved edits, the files are shown as they are now (they may have
+        changed since, by a pull, say); otherwise the draft's text stays, edits marked.
+        """
+        if folder is None:
+            return
+        self._pending = folder
+        self._bind(folder.prompt_files)
+        self._load(Path(folder.path), folder)
+
+    def _load(self, path: Path, restoring: OpenFolder | None) -> None:
+        self._generation += 1
+        generation = self._generation
+        self._touched = False
+        self._status.showMessage(f"Reading {path}…", _STATUS_MS)
+        self._background.run(
+            lambda: load_prompt_set(path),
+            lambda loaded: self._on_loaded(generation, loaded, restoring),
+            lambda exc: self._on_load_failed(generation, path, exc, restoring),
+            owner=self,
+        )
+
+    def _on_loaded(self, generation: int, loaded: PromptSet, restoring: OpenFolder | None) -> None:
+        if generation != self._generation:
+            return  # a later open was asked for
+        session = PromptSetSession(loaded, editor_form)
+        self._pending = None
+        keep_draft = restoring is not None and (restoring.unsaved or self._touched)
+        if keep_draft:
+            self._session = session
+            shown = self._editor.columns
+            self._files = {
+                column: name
+                for column, name in self._files.items()
+                if column in shown and session.known(name) is not None
+            }
+        else:
+            self._session = None  # the editor's changes below are the folder's, not edits
+            if restoring is None:
+                self._variables.set_values({**self._variables.values(), **session.variables()})
+                if loaded.suite.models:
+                    self._models.set_models(list(loaded.suite.models))
+            self._editor.set_prompts(session.prompts())
+            self._session = session
+            self._bind(session.prompt_files)
+        self._update_dirty()
+        self.folder_changed.emit(session.root)
+        suite = loaded.suite
+        self._status.showMessage(
+            f"Opened {session.name}: {_count(len(suite.prompts), 'prompt')}, "
+            f"{_count(len(suite.cases), 'case')}, {_count(len(suite.checks), 'check')}",
+            _STATUS_MS,
+        )
+        if loaded.dropped:
+            self._presenter.warn(
+                f"Opened {session.name}, with parts left out",
+                "These could not be carried over:\n\n" + "\n".join(loaded.dropped),
+            )
+
+    def _on_load_failed(
+        self, generation: int, path: Path, exc: BaseException, restoring: OpenFolder | None
+    ) -> None:
+        if generation != self._generation:
+            return
+        self._presenter.present(exc, f"open {path}")
+        if restoring is not None:  # the folder is gone or broken: keep the text, forget the files
+            self._pending = None
+            self._files.clear()
+            self._update_dirty()
+
+    def _bind(self, files: Sequence[str | None]) -> None:
+        """Bind the editor's columns, in order, to `files` (None: a column of no file)."""
+        self._files = {
+            column: name
+            for column, name in zip(self._editor.columns, files, strict=False)
+            if name is not None
+        }
+
+    # --- saving ---------------------------------------------------------------------------------
+
+    def save(self, then: Then | None = None) -> None:
+        """Write the editor's prompts back to the folder's files (on the compute lane)."""
+        session = self._session
+        if session is None:
+            self._status.showMessage(
+                "No prompt-set folder is open: use File > Open folder, or File > Export.",
+                _STATUS_MS,
+            )
+            return
+        if self._saving:
+            self._save_again.append(then)  # saved again once this one lands
+            return
+        request = session.save_request(self.columns())
+        self._saving = True
+        self._background.run(
+            lambda: save_files(request),
+            lambda outcome: self._on_saved(session, outcome, then),
+            self._on_save_failed,
+            owner=self,
+        )
+
+    def _on_saved(self, session: PromptSetSession, outcome: SaveOutcome, then: Then | None) -> None:
+        self._saving = False
+        if session is not self._session:
+            return  # another folder was opened meanwhile
+        session.adopt(outcome)
+        self._update_dirty()
+        written = ", ".join(outcome.written)
+        self._status.showMessage(
+            f"Saved {written} in {session.name}"
+            if written
+            else f"Nothing to save: the files of {session.name} already hold these prompts",
+            _STATUS_MS,
+        )
+        if outcome.problem:
+            self._presenter.warn(
+                "Saved, but the set does not open cleanly",
+                f"{outcome.problem}\n\nFix this and save again, or the folder will not open.",
+            )
+        self.saved.emit(outcome)
+        queued, self._save_again = self._save_again, []
+        if then is not None:
+            then()
+        for later in queued:
+            self.save(later)
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        self._saving = False
+        self._save_again = []  # a queued close must not go ahead after a failed save
+        self._presenter.present(exc, "save the prompt set")
+
+    # --- unsaved edits --------------------------------------------------------------------------
+
+    def may_close(self) -> bool:
+        """True when the window may close now; otherwise a question is asked, which closes it."""
+        if not self._dirty:
+            return True
+        self._unless_cancelled(self._window.close)
+        return False
+
+    def _unless_cancelled(self, then: Then) -> None:
+        """Run `then` now, or, with unsaved edits, after Save or Discard (never after Cancel)."""
+        session = self._session
+        if session is None or not self._dirty:
+            then()
+            return
+        if self._question is not None and self._question.isVisible():
+            return
+        question = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Unsaved changes",
+            f"The prompts of {session.name} have changes that are not saved to its files.",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            self._window,
+        )
+        question.setObjectName("unsavedDialog")
+        question.setInformativeText("Save them before going on?")
+        question.setDefaultButton(QMessageBox.StandardButton.Save)
+        question.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        question.buttonClicked.connect(
+            lambda button: self._on_question_answered(question, button, then)
+        )
+        question.open()
+        self._question = question
+
+    def _on_question_answered(
+        self, question: QMessageBox, button: QAbstractButton, then: Then
+    ) -> None:
+        self._question = None
+        answer = question.standardButton(button)
+        if answer == QMessageBox.StandardButton.Save:
+            self.save(then)
+        elif answer == QMessageBox.StandardButton.Discard:
+            self.revert()
+            then()
+
+    def revert(self) -> None:
+        """Show the folder's prompts as last read or saved, dropping the edits."""
+        session = self._session
+        if session is None:
+            return
+        self._session = None
+        self._editor.set_prompts(session.prompts())
+        session.reset_forms()
+        self._session = session
+        self._bind(session.prompt_files)
+        self._update_dirty()
+
+    # --- dirty mark -----------------------------------------------------------------------------
+
+    @Slot()
+    def _on_editor_prompts_changed(self) -> None:
+        self._touched = True
+        self._update_dirty()
+
+    def _update_dirty(self) -> None:
+        session = self._session
+        dirty = session is not None and session.is_dirty(self.columns())
+        if session is None:
+            self._window.setWindowTitle(self._title)
+        else:
+            self._window.setWindowTitle(f"{session.name}[*] — {self._title}")
+        self._window.setWindowModified(dirty)
+        if dirty != self._dirty:
+            self._dirty = dirty
+            self.dirty_changed.emit(dirty)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

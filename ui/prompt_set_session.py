@@ -1,0 +1,208 @@
+"""The prompt-set folder open in the window: what was read, and how the editor's prompts go back.
+
+Pure data and file work, no Qt. The window binds each prompt column to the file it came from (or
+to none, for a new column); from those pairs the session builds the suite to save, keeping the
+set's models, cases and checks. A column whose text is as it was opened gives back the prompt
+exactly as read, so its file keeps its bytes even where the editor cannot show every detail.
+
+Saving writes only the files whose text changes, and refuses (writing nothing) when one of them
+was changed on disk since it was read: an edit in another tool or a `git pull` is never lost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.domain import PromptTemplate
+from workbench.errors import UsageError
+from workbench.prompt_set import (
+    PromptSet,
+    load_prompt_set,
+    prompt_file_names,
+    render_prompt_set,
+    write_files,
+)
+from workbench.suite import Suite
+from workbench.suite_file import SUITE_FILE
+from workbench.textfiles import read_user_bytes_as_text
+
+# A prompt column as the session sees it: the file it is bound to (None: new) and its prompt.
+Column = tuple[str | None, PromptTemplate]
+_SUFFIX = ".prompty"
+
+
+@dataclass(frozen=True, slots=True)
+class SaveRequest:
+    """Everything a save needs, taken on the GUI thread and handed to a worker."""
+
+    root: Path
+    suite: Suite
+    names: tuple[str | None, ...]  # per prompt: its file, or None for a new one
+    files: Mapping[str, str]  # the set's files as last read or written
+    suite_file: bool  # write workbench.yaml (a bare folder gets one only when its list changes)
+    edited: tuple[PromptTemplate, ...]  # the columns' prompts as the editor gives them
+
+
+@dataclass(frozen=True, slots=True)
+class SaveOutcome:
+    request: SaveRequest
+    prompt_set: PromptSet  # the set as it now is on disk
+    written: tuple[str, ...]
+    problem: str = ""  # the saved set does not load back (a duplicate name, say): why
+
+
+class PromptSetSession:
+    """One open folder. `editor_form` gives a prompt as an editor column would give it back."""
+
+    def __init__(
+        self, loaded: PromptSet, editor_form: Callable[[PromptTemplate], PromptTemplate]
+    ) -> None:
+        if loaded.root is None:
+            raise ValueError("a prompt set opened from a folder has a root")
+        self.root = loaded.root
+        self.name = loaded.root.resolve().name or str(loaded.root)
+        self._editor_form = editor_form
+        self._set = loaded
+        self._originals = dict(zip(loaded.prompt_files, loaded.suite.prompts, strict=True))
+        self._forms = {name: editor_form(p) for name, p in self._originals.items()}
+
+    @property
+    def prompt_set(self) -> PromptSet:
+        return self._set
+
+    @property
+    def prompt_files(self) -> tuple[str, ...]:
+        return self._set.prompt_files
+
+    def prompts(self) -> tuple[PromptTemplate, ...]:
+        return self._set.suite.prompts
+
+    def variables(self) -> dict[str, str]:
+        """Values to start with: the first case's, then the prompts' own defaults."""
+        values: dict[str, str] = {}
+        for prompt in self.prompts():
+            for name, value in prompt.defaults.items():
+                values.setdefault(name, value)
+        if self._set.suite.cases:
+            values.update(self._set.suite.cases[0].vars)
+        return values
+
+    def is_dirty(self, columns: Sequence[Column]) -> bool:
+        """True when saving would change the set: a column edited, added, removed or moved."""
+        if tuple(name for name, _ in columns) != self.prompt_files:
+            return True
+        return any(name is None or prompt != self._forms[name] for name, prompt in columns)
+
+    def known(self, name: str | None) -> str | None:
+        """`name` when it is one of the set's prompt files, else None (the column is new)."""
+        return name if name in self._originals else None
+
+    def save_request(self, columns: Sequence[Column]) -> SaveRequest:
+        names: list[str | None] = []
+        prompts: list[PromptTemplate] = []
+        for name, prompt in columns:
+            bound = self.known(name)
+            if bound in names:
+                bound = None  # two columns from one file: the second is a new prompt
+            names.append(bound)
+            prompts.append(self._to_save(bound, prompt))
+        files = self._set.files
+        return SaveRequest(
+            root=self.root,
+            suite=dataclasses.replace(self._set.suite, prompts=tuple(prompts)),
+            names=tuple(names),
+            files=dict(files),
+            suite_file=SUITE_FILE in files or tuple(names) != self.prompt_files,
+            edited=tuple(prompt for _, prompt in columns),
+        )
+
+    def _to_save(self, name: str | None, prompt: PromptTemplate) -> PromptTemplate:
+        if name is None:
+            return prompt
+        original = self._originals[name]
+        if prompt == self._forms[name]:
+            return original  # untouched: exactly as read, so the file keeps its bytes
+        # Edited: the front-matter fields the editor does not show come back with it.
+        return dataclasses.replace(prompt, meta=original.meta, source_path=original.source_path)
+
+    def reset_forms(self) -> None:
+        """The columns were refilled from the set's prompts: they are unedited as they show."""
+        self._forms = {name: self._editor_form(p) for name, p in self._originals.items()}
+
+    def adopt(self, outcome: SaveOutcome) -> None:
+        """After a save: the set is what was written, and the columns as saved are unedited."""
+        self._set = outcome.prompt_set
+        self._originals = dict(zip(self._set.prompt_files, self._set.suite.prompts, strict=True))
+        # What the columns showed is what they now hold unedited, even where the file normalised
+        # it (a trailing line end, say): otherwise the editor would call itself edited at once.
+        self._forms = dict(zip(self._set.prompt_files, outcome.request.edited, strict=True))
+
+
+def export_files(request: SaveRequest) -> dict[str, str]:
+    """The set as a save would write it, for writing somewhere else (new prompts named freely)."""
+    names = allocate_names(request.names, request.suite.prompts, ())
+    files = render_prompt_set(request.suite, names, request.files)
+    if not request.suite_file:
+        del files[SUITE_FILE]
+    return files
+
+
+def allocate_names(
+    names: Sequence[str | None], prompts: Sequence[PromptTemplate], taken: Iterable[str]
+) -> tuple[str, ...]:
+    """A file for every prompt: its own, or for a new one a free name made from its name."""
+    used = {name.lower() for name in taken} | {n.lower() for n in names if n is not None}
+    used.add(SUITE_FILE)
+    chosen: list[str] = []
+    for own, prompt in zip(names, prompts, strict=True):
+        name = own
+        if name is None:
+            stem = prompt_file_names([prompt])[0].removesuffix(_SUFFIX)
+            name, number = f"{stem}{_SUFFIX}", 2
+            while name.lower() in used:
+                name, number = f"{stem}-{number}{_SUFFIX}", number + 1
+            used.add(name.lower())
+        chosen.append(name)
+    return tuple(chosen)
+
+
+def save_files(request: SaveRequest) -> SaveOutcome:
+    """Write the set back to its folder (on a worker: it reads and writes files).
+
+    Everything is rendered before anything is written, so a prompt that cannot be written (a line
+    that would read back as a role marker) leaves every file as it was.
+    """
+    root = request.root
+    try:
+        on_disk = [path.name for path in root.iterdir()]
+    except OSError as exc:
+        raise UsageError(f"{root}: cannot read the folder: {exc.strerror or exc}") from exc
+    names = allocate_names(request.names, request.suite.prompts, on_disk)
+    rendered = render_prompt_set(request.suite, names, request.files)
+    if not request.suite_file:
+        del rendered[SUITE_FILE]
+    changed = {name: text for name, text in rendered.items() if request.files.get(name) != text}
+    _refuse_conflicts(root, changed, request.files)
+    written = write_files(root, changed)
+    saved = PromptSet(request.suite, names, rendered, root=root)
+    try:
+        reread = load_prompt_set(root)
+    except UsageError as exc:
+        return SaveOutcome(request, saved, tuple(written), str(exc))
+    if reread.prompt_files != names:  # a bare folder holding other .prompty files
+        return SaveOutcome(request, saved, tuple(written))
+    return SaveOutcome(request, reread, tuple(written))
+
+
+def _refuse_conflicts(root: Path, changed: Mapping[str, str], read: Mapping[str, str]) -> None:
+    for name in sorted(changed):
+        path = root / name
+        now = read_user_bytes_as_text(path) if path.exists() else None
+        if now != read.get(name):
+            raise UsageError(
+                f"{path}: changed on disk since it was read, so nothing was saved. Copy your "
+                "edits, then open the folder again (File > Open folder) to see the change."
+            )
