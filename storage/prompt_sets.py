@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from storage import codec, queries, suite_codec
+from storage import queries, suite_codec, versions
 from storage.schema import CellRow, Prompt, PromptVersion, Run, RunSource
 from storage.schema import Suite as SuiteRow
 from workbench.domain import PromptTemplate
@@ -66,23 +66,10 @@ def load_set(connection: Connection, name: str) -> PromptSet | None:
 
 
 def _version(connection: Connection, version_id: str) -> PromptTemplate:
-    row = connection.execute(
-        select(Prompt.name, PromptVersion)
-        .join(Prompt, Prompt.id == PromptVersion.prompt_id)
-        .where(PromptVersion.id == version_id)
-    ).first()
-    if row is None:
+    prompt = versions.load_prompt_version(connection, version_id)
+    if prompt is None:
         raise LookupError(version_id)
-    version: PromptVersion = row[1]
-    return codec.prompt_of(
-        row[0],
-        version.messages,
-        version.params,
-        description=version.description,
-        defaults=version.defaults,
-        meta=version.meta,
-        source_path=version.source_path,
-    )
+    return prompt
 
 
 def latest_prompts(connection: Connection, names: Sequence[str] | None) -> list[PromptTemplate]:
