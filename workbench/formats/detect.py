@@ -129,7 +129,10 @@ def _promptfoo_files(prompt_set: PromptSet) -> Written:
     return promptfoo.write_promptfoo(prompt_set.suite)
 
 
-def _single(write: Callable[[PromptTemplate], str]) -> Callable[[PromptSet], Written]:
+def _single(
+    write: Callable[[PromptTemplate], str],
+    dropped: Callable[[PromptTemplate], list[str]] = lambda _prompt: [],
+) -> Callable[[PromptSet], Written]:
     def files(prompt_set: PromptSet) -> Written:
         prompts = prompt_set.suite.prompts
         if len(prompts) != 1:
@@ -137,7 +140,7 @@ def _single(write: Callable[[PromptTemplate], str]) -> Callable[[PromptSet], Wri
                 f"this format holds one prompt and the input has {len(prompts)}; convert to a "
                 "folder or promptfooconfig.yaml instead"
             )
-        return {"": write(prompts[0])}, []
+        return {"": write(prompts[0])}, dropped(prompts[0])
 
     return files
 
@@ -146,9 +149,12 @@ WRITERS: dict[str, Callable[[PromptSet], Written]] = {
     "folder": _set_files,
     "promptfoo": _promptfoo_files,
     "prompty": _single(write_prompty),
-    "dotprompt": _single(dotprompt.write_dotprompt),
-    "openai": _single(openai_messages.write_openai_messages),
-    "langfuse": _single(langfuse.write_langfuse),
+    "dotprompt": _single(dotprompt.write_dotprompt, dotprompt.dropped_on_write),
+    "litellm": _single(
+        dotprompt.write_litellm_prompt, lambda p: dotprompt.dropped_on_write(p, "litellm")
+    ),
+    "openai": _single(openai_messages.write_openai_messages, openai_messages.dropped_on_write),
+    "langfuse": _single(langfuse.write_langfuse, langfuse.dropped_on_write),
 }
 
 
