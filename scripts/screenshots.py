@@ -8,6 +8,8 @@ other part (editor, runner, streaming, store, readouts) is the real app.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -17,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDockWidget
 
 from tests.support.fake_openai import Behaviour, FakeOpenAIServer
 from ui.app import build_services, parse_args, shut_down, warm_up
@@ -99,8 +101,38 @@ def main() -> None:
         window.results.compare_selected()
         wait(800)
         shoot("window-after-run.png")
-        window.close()
+        show_prompt_set(window, folder)
+        window.prompt_sets.save(then=window.close)
+        wait(1500)
         shut_down(window.services)
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=shots@example.com", "-c", "user.name=shots", *args],
+        cwd=repo, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def show_prompt_set(window: MainWindow, folder: Path) -> None:
+    """The samples as a prompt set in a git repo: one prompt saved with an edit, then edited on."""
+    repo = folder / "prompts"
+    shutil.copytree(ROOT / "resources" / "samples", repo)
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "prompts")
+    window.prompt_sets.open(repo)
+    wait(1500)
+    system = window.editor.columns[0].system_edit
+    system.setPlainText(system.toPlainText() + " Never explain.")
+    window.prompt_sets.save()
+    wait(1200)
+    system.setPlainText(system.toPlainText() + " Lower case.")
+    for dock in window.findChildren(QDockWidget):
+        if dock.windowTitle() == "Changed files":
+            dock.raise_()
+    wait(1200)
+    shoot("window-prompt-set.png")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,11 @@ def _front_matter(prompt: PromptTemplate) -> dict[str, Any]:
     fields["name"] = prompt.name
     if prompt.description:
         fields["description"] = prompt.description
-    model = dict(_as_mapping(fields.get("model")))
+    kept_model = fields.get("model")
+    if isinstance(kept_model, str):
+        # Other formats name the model as plain text; Prompty keeps it in the configuration.
+        kept_model = {"configuration": {"name": kept_model}}
+    model = dict(_as_mapping(kept_model))
     params = {**_as_mapping(model.get("parameters")), **prompt.params.as_request_fields()}
     if params:
         model["parameters"] = {k: params[k] for k in _ordered(params, PARAM_FIELDS)}

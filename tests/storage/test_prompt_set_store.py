@@ -132,3 +132,19 @@ def test_runs_from_files_are_kept_with_their_prompt_meta(store: SqlRunStore) -> 
     prompt = load_prompt_set(SAMPLES).suite.prompts[0]
     version = store.save_prompt(prompt)
     assert store.load_prompt_version(version) == replace(prompt, source_path=prompt.source_path)
+
+
+@pytest.mark.parametrize("suffix", [".prompt", ".json", ".langfuse.json"])
+def test_convert_one_prompt_through_each_format_and_back(tmp_path: Path, suffix: str) -> None:
+    source = SAMPLES / "classify.prompty"
+    middle, back = tmp_path / f"classify{suffix}", tmp_path / "back.prompty"
+    there = workbench("convert", source, middle)
+    assert there.returncode == 0, there.stderr
+    assert workbench("convert", middle, back).returncode == 0
+    original = load_prompt_set(SAMPLES).suite.prompts[0]
+    returned = load_prompt_set(tmp_path).suite.prompts[0]
+    assert returned.messages == original.messages
+    assert returned.params == original.params
+    # What a format cannot hold is named, never silently lost.
+    if suffix == ".json":
+        assert "not carried over" in there.stderr and "description" in there.stderr

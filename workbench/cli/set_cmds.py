@@ -60,7 +60,8 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         description=(
             "Read IN in any format `import` reads and write OUT in the format its name implies: "
             "a folder or workbench.yaml (prompt set), promptfooconfig.yaml, NAME.prompty, "
-            "NAME.prompt (Dotprompt), NAME.json (OpenAI messages) or NAME.langfuse.json."
+            "NAME.prompt (Dotprompt; --to litellm for litellm's flavour), NAME.json (OpenAI "
+            "messages) or NAME.langfuse.json."
         ),
     )
     converter.add_argument("source", type=Path, metavar="IN")
