@@ -8,6 +8,7 @@ explains the environment-variable alternative; nothing is ever written in plain 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -52,17 +53,18 @@ def env_var_for(provider: str) -> str:
 
 
 def provider_for_env(variable: str) -> str | None:
-    """The provider whose key `variable` holds (the inverse of `env_var_for`), if any.
+    """The provider whose key `variable` holds (the exact inverse of `env_var_for`), if any.
 
     Files name keys by environment variable only; this finds the keyring entry to use as well.
     """
-    for provider, name in ENV_VARS.items():
-        if name == variable:
+    for provider, known in ENV_VARS.items():
+        if known == variable:
             return provider
-    stem, suffix = variable[: -len("_API_KEY")], variable[-len("_API_KEY") :]
-    if suffix == "_API_KEY" and stem and stem == stem.upper() and stem.isidentifier():
-        return stem.lower()
-    return None
+    match = re.fullmatch(r"([A-Z][A-Z0-9_]*?)_API_KEY", variable)
+    if match is None:
+        return None
+    name = match.group(1).lower()
+    return name if env_var_for(name) == variable else None
 
 
 def no_backend_message() -> str:

@@ -25,10 +25,10 @@ from workbench.formats.assertions import (
 from workbench.formats.case_files import case_file_problems
 from workbench.formats.promptfoo import read_promptfoo, write_promptfoo
 from workbench.formats.providers_map import (
-    key_name_for_env_var,
     model_from_provider,
     provider_from_model,
 )
+from workbench.secrets import provider_for_env
 from workbench.suite import Case, Check, Suite
 
 DATA = Path(__file__).parent / "data" / "promptfoo"
@@ -592,7 +592,7 @@ def test_older_provider_mapping_form() -> None:
     ],
 )
 def test_key_variables_map_back_to_key_names(variable: str, name: str | None) -> None:
-    assert key_name_for_env_var(variable) == name
+    assert provider_for_env(variable) == name
 
 
 def test_an_unmapped_key_variable_is_reported() -> None:

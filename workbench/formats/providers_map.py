@@ -9,7 +9,6 @@ silently; an API key written into the file is never carried anywhere.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ from workbench import pricing
 from workbench.domain import ModelParams, ModelSpec
 from workbench.errors import UsageError
 from workbench.providers.routing import provider_of
-from workbench.secrets import ENV_VARS, env_var_for
+from workbench.secrets import env_var_for, provider_for_env
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,25 +233,13 @@ def _key_name(config: Mapping[str, object], where: str, notes: list[str]) -> str
     variable = config.get("apiKeyEnvar")
     if variable is None:
         return None
-    name = key_name_for_env_var(variable) if isinstance(variable, str) else None
+    name = provider_for_env(variable) if isinstance(variable, str) else None
     if name is None:
         notes.append(
             f"{where}: apiKeyEnvar {variable!r} not carried over (the workbench reads "
             "NAME_API_KEY variables)"
         )
     return name
-
-
-def key_name_for_env_var(variable: str) -> str | None:
-    """The key name whose environment variable is `variable` (the inverse of env_var_for)."""
-    for provider, known in ENV_VARS.items():
-        if known == variable:
-            return provider
-    match = re.fullmatch(r"([A-Z][A-Z0-9_]*?)_API_KEY", variable)
-    if match is None:
-        return None
-    name = match.group(1).lower()
-    return name if env_var_for(name) == variable else None
 
 
 def provider_from_model(model: ModelSpec) -> object:
