@@ -12,10 +12,10 @@ from pathlib import Path
 from sqlalchemy import Connection, func, insert, select, update
 
 from storage import queries, suite_codec, versions
+from storage.provenance import FileStates
 from storage.schema import CellRow, Prompt, PromptVersion, Run, RunSource
 from storage.schema import Suite as SuiteRow
 from workbench.domain import PromptTemplate
-from workbench.git_state import file_state
 from workbench.prompt_set import PromptSet
 from workbench.store_api import FileOutput
 
@@ -91,12 +91,16 @@ def latest_prompts(connection: Connection, names: Sequence[str] | None) -> list[
 
 
 def record_sources(
-    connection: Connection, run_id: int, prompts: Iterable[PromptTemplate], ids: dict[str, int]
+    connection: Connection,
+    run_id: int,
+    prompts: Iterable[PromptTemplate],
+    ids: dict[str, int],
+    states: FileStates,
 ) -> None:
     """Where each prompt of a run was read from, as git sees the file now."""
     rows = []
     for prompt in {p.name: p for p in prompts if p.source_path}.values():
-        state = file_state(Path(str(prompt.source_path)))
+        state = states.of(str(prompt.source_path))
         if state is None:
             continue
         rows.append(

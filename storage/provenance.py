@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-from workbench.git_state import file_state
+from workbench.git_state import FileState, file_state
 
 
-def provenance(source_path: str | None) -> dict[str, str | None]:
-    """`repo_path`, `repo_commit` and `file_hash` for a prompt file (None where unknown).
+class FileStates:
+    """Git's view of each prompt file, asked once per path within one store write.
 
-    The file hash pins the exact text even when the file has changes not yet committed; the
-    commit says which checkout it was read from.
+    A run records both the new prompt versions' provenance and the run's sources; both read the
+    same files, so they share one read and one pair of git calls per file.
     """
-    found: dict[str, str | None] = {"repo_path": None, "repo_commit": None, "file_hash": None}
-    if not source_path:
-        return found
-    path = Path(source_path)
-    try:
-        found["file_hash"] = hashlib.sha256(path.resolve().read_bytes()).hexdigest()
-    except OSError:
-        return found
-    state = file_state(path)
-    if state is not None:
-        found["repo_path"], found["repo_commit"] = state.repo, state.commit
-    return found
+
+    def __init__(self) -> None:
+        self._seen: dict[str, FileState | None] = {}
+
+    def of(self, source_path: str) -> FileState | None:
+        if source_path not in self._seen:
+            self._seen[source_path] = file_state(Path(source_path))
+        return self._seen[source_path]
+
+    def provenance(self, source_path: str | None) -> dict[str, str | None]:
+        """`repo_path`, `repo_commit` and `file_hash` for a prompt file (None where unknown).
+
+        The file hash pins the exact text even when the file has changes not yet committed; the
+        commit says which checkout it was read from.
+        """
+        state = self.of(source_path) if source_path else None
+        if state is None:
+            return {"repo_path": None, "repo_commit": None, "file_hash": None}
+        return {"repo_path": state.repo, "repo_commit": state.commit, "file_hash": state.sha256}

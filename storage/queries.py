@@ -14,16 +14,20 @@ from sqlalchemy import Connection, Select, String, case, cast, func, insert, or_
 from sqlalchemy.orm import Session
 
 from storage import codec
-from storage.provenance import provenance
+from storage.provenance import FileStates
 from storage.schema import CellRow, Prompt, PromptVersion, Run
 from workbench.domain import Cell, PromptTemplate
 from workbench.store_api import Aggregate, HistoryQuery, RunInfo, RunStatus, StoredRun
 
 
 def save_prompts(
-    connection: Connection, prompts: Iterable[PromptTemplate], created_at: str
+    connection: Connection,
+    prompts: Iterable[PromptTemplate],
+    created_at: str,
+    states: FileStates | None = None,
 ) -> dict[str, int]:
     """Prompt ids by name; new versions are added, each knowing its prompt's previous one."""
+    states = states or FileStates()
     ids: dict[str, int] = {}
     for prompt in {p.name: p for p in prompts}.values():
         prompt_id = connection.execute(select(Prompt.id).where(Prompt.name == prompt.name)).scalar()
@@ -56,7 +60,7 @@ def save_prompts(
                 # Only when set: rows of plain prompts look as they did before 0004.
                 **({"meta": dict(prompt.meta)} if prompt.meta else {}),
                 created_at=created_at,
-                **provenance(prompt.source_path),
+                **states.provenance(prompt.source_path),
             )
         )
     return ids

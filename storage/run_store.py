@@ -19,6 +19,7 @@ from storage.connection import open_engine
 from storage.errors import StoreError, translated
 from storage.location import Location, resolve
 from storage.marks import CellMark
+from storage.provenance import FileStates
 from storage.schema import CellRow, Draft, Run
 from storage.versions import PromptVersionInfo
 from workbench.domain import Cell, CellResult, CostSource, PromptTemplate
@@ -86,11 +87,12 @@ class SqlRunStore:
                     host=socket.gethostname(),
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
-            prompt_ids = queries.save_prompts(connection, [c.prompt for c in cells], now())
+            prompts, states = [c.prompt for c in cells], FileStates()
+            prompt_ids = queries.save_prompts(connection, prompts, now(), states)
             rows = [codec.pending_row(c, prompt_ids[c.prompt.name], run_id) for c in cells]
             if rows:
                 connection.execute(insert(CellRow), rows)
-            prompt_sets.record_sources(connection, run_id, [c.prompt for c in cells], prompt_ids)
+            prompt_sets.record_sources(connection, run_id, prompts, prompt_ids, states)
         return int(run_id)
 
     def save_cell(self, run_id: int, result: CellResult) -> None:

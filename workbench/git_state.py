@@ -20,6 +20,7 @@ _TIMEOUT_S = 5
 class FileState:
     path: str  # absolute
     blob: str  # git's id of the bytes as read now
+    sha256: str  # of the same bytes, pinning the exact text however git stands
     repo: str | None = None
     commit: str | None = None
     dirty: bool | None = None  # the file differs from the commit (or is not in it)
@@ -54,7 +55,7 @@ def file_state(path: Path) -> FileState | None:
         data = resolved.read_bytes()
     except OSError:
         return None
-    state = FileState(str(resolved), blob_id(data))
+    state = FileState(str(resolved), blob_id(data), hashlib.sha256(data).hexdigest())
     found = _git(resolved.parent, "rev-parse", "--show-toplevel", "HEAD")
     lines = found.split() if found else []
     if len(lines) != 2:
@@ -63,6 +64,7 @@ def file_state(path: Path) -> FileState | None:
     return FileState(
         state.path,
         state.blob,
+        state.sha256,
         repo=lines[0],
         commit=lines[1],
         dirty=None if status is None else bool(status.strip()),
