@@ -16,6 +16,7 @@ import yaml
 from workbench.errors import UsageError
 
 KeyPath = tuple[str, ...]
+_MAX_VALUES = 1_000_000  # far beyond any prompt file, far below what exhausts memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,7 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> YamlDoc:
     offset = first_line - 1
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = _plain(yaml.safe_load(text))
+        data = _plain(yaml.safe_load(text), [_MAX_VALUES])
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 + offset if mark is not None else first_line
@@ -78,18 +79,23 @@ def _collect(
             _collect(item, (*prefix, str(index)), lines, offset, path)
 
 
-def _plain(value: object) -> object:
-    """YAML's extra scalar types as JSON ones (a date becomes its ISO text), keys as strings."""
+def _plain(value: object, budget: list[int]) -> object:
+    """YAML's extra scalar types as JSON ones (a date becomes its ISO text), keys as strings.
+
+    Aliases make PyYAML share one object many times; copying them out could grow a small file
+    into billions of values ("billion laughs"), so the copy has a budget.
+    """
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ValueError(f"the YAML expands to more than {_MAX_VALUES:,} values (aliases?)")
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return {str(k): _plain(v, budget) for k, v in value.items()}
+    if isinstance(value, (list, set, tuple)):
+        return [_plain(v, budget) for v in value]
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
-    if isinstance(value, (set, tuple)):
-        return [_plain(v) for v in value]
     return value
 
 

@@ -188,3 +188,11 @@ def test_a_folder_of_prompty_files_is_a_set(tmp_path: Path) -> None:
     loaded = load_prompt_set(tmp_path)
     assert [p.name for p in loaded.suite.prompts] == ["a", "b"]
     assert loaded.suite.name == tmp_path.name
+
+
+def test_a_yaml_alias_bomb_is_refused_not_expanded(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 10)]
+    write_files(tmp_path, {"workbench.yaml": "\n".join(lines) + "\n"})
+    with pytest.raises(UsageError, match=r"workbench\.yaml:1: invalid YAML: the YAML expands"):
+        load_prompt_set(tmp_path)

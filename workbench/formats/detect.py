@@ -8,8 +8,7 @@ Writing picks the format from the output's name, or from `--to`.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -81,10 +80,13 @@ def _is_promptfoo(path: Path) -> bool:
     if path.name == SUITE_FILE:
         return False
     try:
-        data = yaml.safe_load(read_user_text(path))
+        # The node tree only: its top-level keys decide, and aliases are never expanded here.
+        node = yaml.compose(read_user_text(path), Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return False  # the suite reader names the line
-    return isinstance(data, Mapping) and any(key in data for key in _PROMPTFOO_KEYS)
+    if not isinstance(node, yaml.MappingNode):
+        return False
+    return any(key.value in _PROMPTFOO_KEYS for key, _value in node.value)
 
 
 def _from_promptfoo(path: Path) -> PromptSet:
@@ -97,15 +99,10 @@ def _from_promptfoo(path: Path) -> PromptSet:
 
 def _from_json(path: Path) -> PromptSet:
     text = read_user_text(path)
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        line = getattr(exc, "lineno", 1)
-        raise UsageError(f"{path}:{line}: invalid JSON: {exc}") from exc
-    if langfuse.looks_like_langfuse(data):
-        prompts, notes = langfuse.read_langfuse(path)
+    if langfuse.looks_like_langfuse(openai_messages.load_json(text, path)):
+        prompts, notes = langfuse.parse_langfuse(text, path)
         return _loose(path, prompts, notes)
-    prompt, notes = openai_messages.read_openai_messages(path)
+    prompt, notes = openai_messages.parse_openai_messages(text, path)
     return _loose(path, [prompt], notes)
 
 
