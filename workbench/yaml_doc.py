@@ -44,8 +44,14 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> YamlDoc:
     """Parse `text` (which starts on `first_line` of `path`); every problem is a UsageError."""
     offset = first_line - 1
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = _plain(yaml.safe_load(text), [_MAX_VALUES])
+        # One parse: the node tree gives the lines, the same tree is built into values.
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            built = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+        data = _plain(built, [_MAX_VALUES])
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 + offset if mark is not None else first_line
