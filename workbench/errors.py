@@ -65,6 +65,7 @@ class ErrorKind(enum.Enum):
     MISSING_KEY = ("missing_key", False, "no API key is set for this provider")
     UNSUPPORTED = ("unsupported", False, "this model or parameter is not supported")
     CANCELLED = ("cancelled", False, "the run was cancelled")
+    BUDGET = ("budget_reached", False, "the run's budget was reached")  # RunOptions.budget_usd
     UNKNOWN = ("unknown", False, "the call failed")
 
     def __init__(self, code: str, retryable: bool, summary: str) -> None:

@@ -2,7 +2,8 @@
 
 One engine for every view: the command line, the store and the window all consume `Runner.run`.
 Concurrency is bounded globally and per endpoint (a local server gets few slots, hosted APIs many);
-retryable failures back off, honouring Retry-After; `cancel()` ends every cell within moments.
+retryable failures back off, honouring Retry-After; `cancel()` ends every cell within moments,
+and so does a budget (`RunOptions.budget_usd`) once the cells that ended have cost that much.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from workbench.domain import (
     TokensSource,
     Usage,
 )
-from workbench.errors import ErrorKind, ProviderError
+from workbench.errors import ErrorKind, ProviderError, UsageError
 from workbench.events import (
     CellDelta,
     CellFailed,
@@ -46,12 +47,19 @@ _NO_KEY_NEEDED = "sk-no-key-required"  # the OpenAI SDK under litellm insists on
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
+    """How a run goes. `budget_usd`: see `Runner.spent_usd` for what counts toward it."""
+
     concurrency: int = 8
     local_concurrency: int = 2
     hosted_concurrency: int = 16
     timeout_s: float = 60.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     endpoint_limits: Mapping[str, int] = field(default_factory=dict)
+    budget_usd: float | None = None  # None: no budget
+
+    def __post_init__(self) -> None:
+        if self.budget_usd is not None and not self.budget_usd > 0:
+            raise UsageError(f"a run's budget must be more than $0 (got {self.budget_usd})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +85,19 @@ class Runner:
         self._environ = environ
         self._clients: dict[str, ChatClient] = dict(clients or {})
         self._tasks: list[asyncio.Task[None]] = []
+        self._spent_usd = 0.0
+        # Why open cells end once the run is stopped: cancel() or the budget, whichever came first.
+        self._stop_error: ProviderError | None = None
+
+    @property
+    def spent_usd(self) -> float:
+        """What the ended cells of the current (or last) run cost, in USD.
+
+        Only known costs count: a cell whose price is unknown adds nothing, so a budget cannot stop
+        a run of models with no price. A cell cancelled mid-stream adds nothing either, though its
+        provider may bill the tokens it produced: a budget stops a run, it is not a hard cap.
+        """
+        return self._spent_usd
 
     def _client(self, transport: str) -> ChatClient:
         client = self._clients.get(transport)
@@ -96,12 +117,39 @@ class Runner:
 
     def cancel(self) -> None:
         """Stop every cell: each still open ends with CellFailed (cancelled). Call on the loop."""
+        self._stop(ProviderError(ErrorKind.CANCELLED))
+
+    def _stop(self, reason: ProviderError) -> None:
+        """Cancel every open cell; each ends with CellFailed carrying the first stop's reason."""
+        if self._stop_error is None:
+            self._stop_error = reason
+        current = asyncio.current_task()
         for task in self._tasks:
-            task.cancel()
+            if task is not current:  # the cell whose end crossed the budget has already ended
+                task.cancel()
+
+    def _apply_early_stop(self) -> None:
+        """A cancel() while the clients warmed up had no tasks to cancel yet: cancel them now."""
+        if self._stop_error is not None:
+            self._stop(self._stop_error)
+
+    def _stopped_failure(self, cell: Cell, attempts: int) -> CellResult:
+        return _failure(cell, self._stop_error or ProviderError(ErrorKind.CANCELLED), attempts)
+
+    def _count_cost(self, result: CellResult) -> None:
+        if result.cost.usd is None:
+            return
+        self._spent_usd += result.cost.usd
+        budget = self.options.budget_usd
+        if budget is not None and self._spent_usd >= budget:
+            spent = f"{_dollars(self._spent_usd)} spent of {_dollars(budget)}"
+            self._stop(ProviderError(ErrorKind.BUDGET, spent))
 
     async def run(self, cells: Sequence[Cell]) -> AsyncIterator[RunEvent]:
         """Run `cells`, yielding events as they happen, until every cell has finished or failed."""
         queue: asyncio.Queue[RunEvent] = asyncio.Queue()
+        self._spent_usd = 0.0
+        self._stop_error = None
         prepared = self._prepare({cell.model for cell in cells})
         overall = asyncio.Semaphore(max(1, self.options.concurrency))
         endpoints: dict[str, asyncio.Semaphore] = {}
@@ -118,11 +166,14 @@ class Runner:
                 if event.result.cell.index in ended:
                     return
                 ended.add(event.result.cell.index)
+                queue.put_nowait(event)
+                self._count_cost(event.result)  # after the put: this cell ends before the stop
+                return
             queue.put_nowait(event)
 
         def on_done(cell: Cell, _task: asyncio.Task[None]) -> None:
             # A task cancelled before it first ran never reached its own handler: end it here.
-            emit(CellFailed(_failure(cell, ProviderError(ErrorKind.CANCELLED), 0)))
+            emit(CellFailed(self._stopped_failure(cell, 0)))
 
         self._tasks = []
         for cell in cells:
@@ -131,6 +182,7 @@ class Runner:
             )
             task.add_done_callback(functools.partial(on_done, cell))
             self._tasks.append(task)
+        self._apply_early_stop()
         remaining = len(cells)
         try:
             while remaining:
@@ -210,7 +262,7 @@ class Runner:
                     emit(CellFinished(result))
                     return
         except asyncio.CancelledError:
-            emit(CellFailed(_failure(cell, ProviderError(ErrorKind.CANCELLED), attempts)))
+            emit(CellFailed(self._stopped_failure(cell, attempts)))
             raise
 
     async def _attempt(
@@ -260,6 +312,11 @@ class Runner:
             timings=timings,
             attempts=attempt,
         )
+
+
+def _dollars(usd: float) -> str:
+    """$0.0123, $5: enough digits for a cent's fraction, no trailing zeros."""
+    return "$" + f"{usd:.6f}".rstrip("0").rstrip(".")
 
 
 def _failure(cell: Cell, error: ProviderError, attempts: int) -> CellResult:
