@@ -1,4 +1,4 @@
-"""What a person marks on a cell: a thumbs up or down and a note, kept in the cell's own row."""
+"""What a person marks on a cell: thumbs up or down, a 1-5 score and a note, in the cell's row."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ RATINGS = (1, -1)  # thumbs up, thumbs down; None clears
 class CellMark:
     rating: int | None  # +1, -1 or None
     note: str | None
+    score: int | None = None  # 1..5 or None
 
 
 def check_rating(rating: int | None) -> None:
@@ -36,11 +37,17 @@ def set_mark(connection: Connection, run_id: int, index: int, **values: object) 
     return result.rowcount > 0
 
 
+def has_cell(connection: Connection, run_id: int, index: int) -> bool:
+    query = select(CellRow.id).where(CellRow.run_id == run_id, CellRow.index == index)
+    return connection.execute(query).first() is not None
+
+
 def cell_marks(connection: Connection, run_id: int) -> dict[int, CellMark]:
-    """Marks by cell index; cells with neither a rating nor a note are left out."""
+    """Marks by cell index; cells with no rating, score or note are left out."""
+    marked = or_(CellRow.rating.is_not(None), CellRow.note.is_not(None), CellRow.score.is_not(None))
     rows = connection.execute(
-        select(CellRow.index, CellRow.rating, CellRow.note).where(
-            CellRow.run_id == run_id, or_(CellRow.rating.is_not(None), CellRow.note.is_not(None))
+        select(CellRow.index, CellRow.rating, CellRow.note, CellRow.score).where(
+            CellRow.run_id == run_id, marked
         )
     )
-    return {index: CellMark(rating, note) for index, rating, note in rows}
+    return {index: CellMark(rating, note, score) for index, rating, note, score in rows}

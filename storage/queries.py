@@ -265,3 +265,33 @@ def _prompt_names(connection: Connection, version_ids: set[str]) -> dict[str, st
 
 def _median(joined: str | None) -> float | None:
     return statistics.median(map(float, joined.split(","))) if joined else None
+
+
+def output_tokens_history(
+    connection: Connection, models: Sequence[str], last: int
+) -> dict[str, float]:
+    """Mean output tokens of each model's `last` most recently ended cells that were answered
+    (finished, not cached: a cached cell repeats another's count). Models with none are left out.
+    """
+    recent = (
+        select(
+            CellRow.model,
+            CellRow.output_tokens,
+            func.row_number()
+            .over(partition_by=CellRow.model, order_by=(CellRow.ended_at.desc(), CellRow.id.desc()))
+            .label("recency"),
+        )
+        .where(
+            CellRow.model.in_(list(models)),
+            CellRow.status == "finished",
+            CellRow.cached.is_(False),
+            CellRow.output_tokens.is_not(None),
+        )
+        .subquery()
+    )
+    rows = connection.execute(
+        select(recent.c.model, func.avg(recent.c.output_tokens))
+        .where(recent.c.recency <= last)
+        .group_by(recent.c.model)
+    )
+    return {str(model): float(mean) for model, mean in rows}

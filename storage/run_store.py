@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert, select, update
 
-from storage import codec, marks, prompt_sets, queries, versions
+from storage import codec, judgements_repo, marks, preferences, prompt_sets, queries, versions
 from storage.connection import open_engine
 from storage.errors import StoreError, translated
 from storage.location import Location, resolve
@@ -22,8 +22,11 @@ from storage.marks import CellMark
 from storage.provenance import FileStates
 from storage.schema import CellRow, Draft, Run
 from storage.versions import PromptVersionInfo
+from workbench import ratings
 from workbench.domain import Cell, CellResult, CostSource, PromptTemplate
+from workbench.judgements import Judgement
 from workbench.prompt_set import PromptSet
+from workbench.ratings import Preference
 from workbench.store_api import (
     Aggregate,
     FileOutput,
@@ -32,6 +35,7 @@ from workbench.store_api import (
     RunStatus,
     StoredRun,
 )
+from workbench.suite import Suite
 
 
 def now() -> str:
@@ -149,13 +153,48 @@ class SqlRunStore:
         """A note on one cell; None or only whitespace clears it."""
         self._mark(run_id, index, note=marks.clean_note(note))
 
+    def score_cell(self, run_id: int, index: int, score: int | None) -> None:
+        """1 to 5 on one cell of a run, or None to clear it."""
+        ratings.check_score(score)
+        self._mark(run_id, index, score=score)
+
     def _mark(self, run_id: int, index: int, **values: object) -> None:
         with translated(self.location), self.engine.begin() as connection:
             if not marks.set_mark(connection, run_id, index, **values):
-                raise StoreError(
-                    f"run {run_id} has no cell {index} in the store {self.location}; "
-                    "reload the run and try again"
-                )
+                raise self._no_cell(run_id, index)
+
+    def _no_cell(self, run_id: int, index: int) -> StoreError:
+        return StoreError(
+            f"run {run_id} has no cell {index} in the store {self.location}; "
+            "reload the run and try again"
+        )
+
+    def add_preference(self, preference: Preference) -> Preference:
+        """Keep a blind A/B choice between two kept cells; it comes back with its id and time."""
+        with translated(self.location), self.engine.begin() as connection:
+            for side in (preference.left, preference.right):
+                if not marks.has_cell(connection, side.run_id, side.cell):
+                    raise self._no_cell(side.run_id, side.cell)
+            return preferences.add(connection, preference, now())
+
+    def delete_preference(self, preference_id: int) -> None:
+        """Undo a choice."""
+        with translated(self.location), self.engine.begin() as connection:
+            if not preferences.remove(connection, preference_id):
+                raise StoreError(f"no preference {preference_id} in the store {self.location}")
+
+    def save_judgement(self, run_id: int, judgement: Judgement) -> None:
+        """Keep a model's verdict on one check of one cell, replacing an earlier one."""
+        with translated(self.location), self.engine.begin() as connection:
+            if not marks.has_cell(connection, run_id, judgement.cell):
+                raise self._no_cell(run_id, judgement.cell)
+            judgements_repo.save(connection, run_id, judgement, now())
+
+    def set_run_suite(self, run_id: int, suite: Suite) -> None:
+        """Keep the suite (checks and cases) a run is judged with, replacing an earlier one."""
+        with translated(self.location), self.engine.begin() as connection:
+            if not judgements_repo.set_run_suite(connection, run_id, suite, now()):
+                raise StoreError(f"no run {run_id} in the store {self.location}")
 
     # --- reading -------------------------------------------------------------------------
 
@@ -207,9 +246,31 @@ class SqlRunStore:
         return stored
 
     def cell_marks(self, run_id: int) -> dict[int, CellMark]:
-        """Ratings and notes by cell index; unmarked cells (and unknown runs) give no entry."""
+        """Ratings, scores and notes by cell index; unmarked cells (and unknown runs) give none."""
         with translated(self.location), self.engine.connect() as connection:
             return marks.cell_marks(connection, run_id)
+
+    def preferences(self, run_ids: Sequence[int] | None = None) -> list[Preference]:
+        """Oldest first, each side read from its cell; with `run_ids`, pairs touching those runs."""
+        with translated(self.location), self.engine.connect() as connection:
+            return preferences.listed(connection, run_ids)
+
+    def judgements(self, run_id: int) -> list[Judgement]:
+        """A run's model judgements by cell, then check position."""
+        with translated(self.location), self.engine.connect() as connection:
+            return judgements_repo.listed(connection, run_id)
+
+    def run_suite(self, run_id: int) -> Suite | None:
+        """The suite a run was judged with; None when it has none (or there is no such run)."""
+        with translated(self.location), self.engine.connect() as connection:
+            return judgements_repo.run_suite(connection, run_id)
+
+    def output_tokens_history(self, models: Sequence[str], last: int = 200) -> dict[str, float]:
+        """Mean output tokens of the `last` answered cells per model name, for models with any."""
+        if last < 1:
+            raise ValueError(f"last is at least 1, not {last}")
+        with translated(self.location), self.engine.connect() as connection:
+            return queries.output_tokens_history(connection, models, last)
 
     def prompt_versions(
         self, search: str | None = None, name: str | None = None, limit: int = 200

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Named constraints, so migrations can refer to them on every backend.
@@ -113,6 +122,8 @@ class Run(Base):
     options: Mapped[dict[str, Any]] = mapped_column()
     pid: Mapped[int | None] = mapped_column()
     host: Mapped[str | None] = mapped_column(String(255))
+    # The suite the run was judged with (checks and cases), as `suite_codec.document`; 0005.
+    suite_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class CellRow(Base):
@@ -169,3 +180,51 @@ class CellRow(Base):
     rating: Mapped[int | None] = mapped_column()
     note: Mapped[str | None] = mapped_column(Text)
     ended_at: Mapped[str | None] = mapped_column(String(32))
+    score: Mapped[int | None] = mapped_column()  # 1..5 (workbench.ratings.check_score); 0005
+
+
+def _cell_key(run_id: str, cell: str) -> ForeignKeyConstraint:
+    """A reference to one cell by its run and index; it goes when the cell (or run) goes."""
+    return ForeignKeyConstraint([run_id, cell], ["cells.run_id", "cells.index"], ondelete="CASCADE")
+
+
+class PreferenceRow(Base):
+    """One blind A/B choice between two cells. The outputs, prompts and models are read from
+    the cells, never copied here."""
+
+    __tablename__ = "preferences"
+    __table_args__ = (
+        _cell_key("left_run_id", "left_cell"),
+        _cell_key("right_run_id", "right_cell"),
+        # Listing by run, and the cascade from a deleted cell, look pairs up by either side.
+        Index("ix_preferences_left", "left_run_id", "left_cell"),
+        Index("ix_preferences_right", "right_run_id", "right_cell"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    left_run_id: Mapped[int] = mapped_column()
+    left_cell: Mapped[int] = mapped_column()
+    right_run_id: Mapped[int] = mapped_column()
+    right_cell: Mapped[int] = mapped_column()
+    choice: Mapped[str] = mapped_column(String(8))  # workbench.ratings.Choice
+    variables: Mapped[dict[str, Any]] = mapped_column()
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class JudgementRow(Base):
+    """A model's verdict on one check of one cell, kept because asking again costs a call and
+    may answer differently."""
+
+    __tablename__ = "judgements"
+    __table_args__ = (_cell_key("run_id", "cell"),)
+
+    run_id: Mapped[int] = mapped_column(primary_key=True)
+    cell: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    check_json: Mapped[dict[str, Any]] = mapped_column()
+    passed: Mapped[bool] = mapped_column()
+    score: Mapped[float] = mapped_column()
+    reason: Mapped[str] = mapped_column(Text)
+    model: Mapped[str] = mapped_column(String(200))
+    raw: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(32))

@@ -25,20 +25,23 @@ def document(suite: Suite, prompt_files: Sequence[str]) -> dict[str, Any]:
         "models": [
             {"name": m.name, "api_base": m.api_base, **codec.model_options(m)} for m in suite.models
         ],
-        "cases": [_case(c) for c in suite.cases],
-        "checks": [_check(c) for c in suite.checks],
+        "cases": [case_json(c) for c in suite.cases],
+        "checks": [check_json(c) for c in suite.checks],
         "cases_file": suite.cases_file,
     }
 
 
-def _check(check: Check) -> dict[str, Any]:
-    return {"type": check.type, "value": check.value, "threshold": check.threshold}
+def check_json(check: Check) -> dict[str, Any]:
+    data = {"type": check.type, "value": check.value, "threshold": check.threshold}
+    if check.provider is not None:
+        data["provider"] = check.provider
+    return data
 
 
-def _case(case: Case) -> dict[str, Any]:
+def case_json(case: Case) -> dict[str, Any]:
     return {
         "vars": dict(case.vars),
-        "checks": [_check(c) for c in case.checks],
+        "checks": [check_json(c) for c in case.checks],
         "description": case.description,
     }
 
@@ -51,22 +54,23 @@ def suite_of(doc: Mapping[str, Any], prompts: Mapping[str, PromptTemplate]) -> S
         models=tuple(
             codec.model_of(m["name"], m.get("api_base"), m) for m in doc.get("models", [])
         ),
-        cases=tuple(
-            Case(
-                vars=dict(c["vars"]),
-                checks=tuple(_check_of(k) for k in c.get("checks", [])),
-                description=c.get("description", ""),
-            )
-            for c in doc.get("cases", [])
-        ),
-        checks=tuple(_check_of(k) for k in doc.get("checks", [])),
+        cases=tuple(case_of(c) for c in doc.get("cases", [])),
+        checks=tuple(check_of(k) for k in doc.get("checks", [])),
         description=doc.get("description", ""),
         cases_file=doc.get("cases_file"),
     )
 
 
-def _check_of(data: Mapping[str, Any]) -> Check:
-    return Check(data["type"], data.get("value"), data.get("threshold"))
+def check_of(data: Mapping[str, Any]) -> Check:
+    return Check(data["type"], data.get("value"), data.get("threshold"), data.get("provider"))
+
+
+def case_of(data: Mapping[str, Any]) -> Case:
+    return Case(
+        vars={str(k): str(v) for k, v in dict(data["vars"]).items()},
+        checks=tuple(check_of(k) for k in data.get("checks", [])),
+        description=str(data.get("description", "")),
+    )
 
 
 def prompt_files(doc: Mapping[str, Any]) -> tuple[str, ...]:

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from workbench.domain import Cell, CellResult, PromptTemplate
+from workbench.judgements import Judgement
 from workbench.prompt_set import PromptSet
+from workbench.suite import Suite
 
 
 class RunStatus(enum.StrEnum):
@@ -137,6 +139,25 @@ class RunStore(Protocol):
 
     def outputs_of_blob(self, blob: str) -> Sequence[FileOutput]:
         """Every output produced from a prompt file with this git blob id, newest first."""
+        ...
+
+    def save_judgement(self, run_id: int, judgement: Judgement) -> None:
+        """Keep a model's verdict on one check of one cell, replacing an earlier one."""
+        ...
+
+    def judgements(self, run_id: int) -> list[Judgement]:
+        """A run's model judgements by cell, then check position."""
+        ...
+
+    def set_run_suite(self, run_id: int, suite: Suite) -> None:
+        """Keep the suite (checks and cases) a run is judged with."""
+        ...
+
+    def run_suite(self, run_id: int) -> Suite | None: ...
+
+    def output_tokens_history(self, models: Sequence[str], last: int = 200) -> dict[str, float]:
+        """Mean output tokens of the `last` answered (finished, not cached) cells per model name;
+        models with no history are left out. What the cost preflight expects an output to cost."""
         ...
 
     def close(self) -> None: ...

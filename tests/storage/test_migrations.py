@@ -16,10 +16,23 @@ from sqlalchemy import create_engine
 from storage import migrate
 from storage.errors import StoreError
 from storage.location import resolve
+from storage.marks import CellMark
 from storage.run_store import SqlRunStore
 from storage.schema import Base
 from tests.storage.builders import finished, plan
+from workbench.ratings import Choice, Preference, Side
 from workbench.store_api import HistoryQuery
+
+
+def _rows(db: Path, table: str, columns: str = "*") -> list[tuple[object, ...]]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return conn.execute(f"SELECT {columns} FROM {table} ORDER BY id").fetchall()
+
+
+def _columns(db: Path, table: str) -> str:
+    """The table's columns as the file has them now (later migrations add more)."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return ", ".join(f'"{row[1]}"' for row in conn.execute(f"PRAGMA table_info({table})"))
 
 
 def _revision(db: Path) -> str:
@@ -63,8 +76,8 @@ def test_a_first_schema_store_is_backed_up_and_migrated(db_path: Path) -> None:
     old.save_cell(run_id, finished(cells[0], "an aardvark answered"))
     old.close()
     # Read raw: this code's models know columns the first schema does not have yet.
-    with contextlib.closing(sqlite3.connect(db_path)) as conn:
-        before = conn.execute("SELECT * FROM cells ORDER BY id").fetchall()
+    first_columns = _columns(db_path, "cells")
+    before = _rows(db_path, "cells")
     assert _revision(db_path) == migrate.REVISIONS[0]
 
     store = SqlRunStore.open(db_path)
@@ -76,8 +89,7 @@ def test_a_first_schema_store_is_backed_up_and_migrated(db_path: Path) -> None:
         assert [run.id for run in found] == [run_id]
     finally:
         store.close()
-    with contextlib.closing(sqlite3.connect(db_path)) as conn:
-        assert conn.execute("SELECT * FROM cells ORDER BY id").fetchall() == before  # nothing lost
+    assert _rows(db_path, "cells", first_columns) == before  # nothing lost
     assert _revision(db_path) == migrate.HEAD
     backup = db_path.with_name(f"{db_path.name}.bak-{migrate.REVISIONS[0]}")
     assert _revision(backup) == migrate.REVISIONS[0]
@@ -85,6 +97,49 @@ def test_a_first_schema_store_is_backed_up_and_migrated(db_path: Path) -> None:
         assert conn.execute("SELECT output FROM cells WHERE status = 'finished'").fetchall() == [
             ("an aardvark answered",)
         ]
+
+
+def test_a_0004_store_with_a_marked_run_is_backed_up_and_migrated_to_0005(db_path: Path) -> None:
+    location = resolve(db_path)
+    engine = create_engine(location.url)
+    migrate.upgrade(engine, "0004")
+    old = SqlRunStore(engine, location)  # the writes below touch only columns 0004 has
+    cells = plan()
+    run_id = old.start_run(cells, {"concurrency": 2})
+    old.save_cell(run_id, finished(cells[0], "an aardvark answered"))
+    old.save_cell(run_id, finished(cells[1], "a badger answered"))
+    old.rate_cell(run_id, 0, 1)
+    old.note_cell(run_id, 1, "terse")
+    old.close()
+    tables = {"cells": _columns(db_path, "cells"), "runs": _columns(db_path, "runs")}
+    before = {table: _rows(db_path, table, columns) for table, columns in tables.items()}
+    assert _revision(db_path) == "0004"
+
+    store = SqlRunStore.open(db_path)
+    try:
+        assert [r.output for r in store.load_run(run_id).results] == [
+            "an aardvark answered",
+            "a badger answered",
+        ]
+        assert store.cell_marks(run_id) == {0: CellMark(1, None, None), 1: CellMark(None, "terse")}
+        assert [run.id for run in store.history(HistoryQuery(search="badger"))] == [run_id]
+        assert store.run_suite(run_id) is None
+        # What 0005 adds works on the migrated data.
+        store.score_cell(run_id, 1, 3)
+        assert store.cell_marks(run_id)[1] == CellMark(None, "terse", 3)
+        pair = store.add_preference(
+            Preference(Side(run_id, 0, "", "", ""), Side(run_id, 1, "", "", ""), Choice.LEFT, {})
+        )
+        assert [p.right.output for p in store.preferences([run_id])] == ["a badger answered"]
+        assert pair.id is not None
+    finally:
+        store.close()
+    for table, columns in tables.items():
+        assert _rows(db_path, table, columns) == before[table]  # nothing lost or changed
+    assert _revision(db_path) == migrate.HEAD == "0005"
+    backup = db_path.with_name(f"{db_path.name}.bak-0004")
+    assert _revision(backup) == "0004"
+    assert _rows(backup, "cells", tables["cells"]) == before["cells"]
 
 
 def test_a_store_from_a_newer_version_is_refused_untouched(db_path: Path) -> None:
