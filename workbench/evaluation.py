@@ -2,11 +2,13 @@
 
 A cell passes when its call succeeded and every supported check passes; checks of a type the
 workbench cannot evaluate are left out and reported by name, never counted as passed.
+Model-graded checks (`llm-rubric`) need a judge call of their own (`workbench.llm_judge`): until
+their verdicts are given, they are pending and the cell has not passed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from workbench import checks
@@ -20,18 +22,20 @@ class CellVerdict:
     result: CellResult
     case: Case
     case_number: int  # 1-based, as people count cases
-    verdicts: tuple[Verdict, ...]
+    verdicts: tuple[Verdict, ...]  # in applied order; pending checks have none yet
+    pending: tuple[Check, ...] = ()  # model-graded checks still waiting for their judge
 
     @property
     def passed(self) -> bool:
-        return self.result.ok and all(v.passed for v in self.verdicts)
+        return self.result.ok and not self.pending and all(v.passed for v in self.verdicts)
 
     @property
     def reasons(self) -> list[str]:
-        """Why the cell failed, one line per failed check (or the call's error)."""
+        """Why the cell failed, one line per failed or unjudged check (or the call's error)."""
         if self.result.error is not None:
             return [f"the call failed: {self.result.error.message}"]
-        return [f"{v.check.type}: {v.reason}" for v in self.verdicts if not v.passed]
+        failed = [f"{v.check.type}: {v.reason}" for v in self.verdicts if not v.passed]
+        return failed + [f"{check.type}: not judged yet" for check in self.pending]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +61,23 @@ def unsupported_types(suite: Suite) -> list[str]:
     return found
 
 
-def judge(result: CellResult, case: Case, case_number: int, suite: Suite) -> CellVerdict:
-    applied = [c for c in (*suite.checks, *case.checks) if checks.is_supported(c.type)]
+def applied_checks(suite: Suite, case: Case) -> list[Check]:
+    """The checks a case's cells get: the supported ones, the suite's then the case's own.
+
+    A check's position in this list is how a model's verdict on it is found again.
+    """
+    return [c for c in (*suite.checks, *case.checks) if checks.is_supported(c.type)]
+
+
+def judge(
+    result: CellResult,
+    case: Case,
+    case_number: int,
+    suite: Suite,
+    graded: Mapping[int, Verdict] | None = None,
+) -> CellVerdict:
+    """The cell's verdicts: checks evaluated here, model-graded ones taken from `graded` (by
+    position in `applied_checks`) or left pending."""
     if not result.ok:
         return CellVerdict(result, case, case_number, ())
     observed = Observed(
@@ -67,8 +86,17 @@ def judge(result: CellResult, case: Case, case_number: int, suite: Suite) -> Cel
         cost_usd=result.cost.usd,
     )
     variables = dict(result.cell.variables)
-    verdicts = tuple(checks.evaluate(check, observed, variables) for check in applied)
-    return CellVerdict(result, case, case_number, verdicts)
+    given = graded or {}
+    verdicts: list[Verdict] = []
+    pending: list[Check] = []
+    for position, check in enumerate(applied_checks(suite, case)):
+        if not checks.needs_model(check.type):
+            verdicts.append(checks.evaluate(check, observed, variables))
+        elif position in given:
+            verdicts.append(given[position])
+        else:
+            pending.append(check)
+    return CellVerdict(result, case, case_number, tuple(verdicts), tuple(pending))
 
 
 def scores(verdicts: Sequence[CellVerdict]) -> list[ColumnScore]:

@@ -20,12 +20,15 @@ JsonValue = object
 class Check:
     """One assertion on an output: `type` in promptfoo's vocabulary, its `value` and threshold.
 
-    String values may use `{{variable}}` of the case, as in promptfoo.
+    String values may use `{{variable}}` of the case, as in promptfoo. `provider` is the judge
+    of a model-graded check (`llm-rubric`): a litellm model name or a model label of the suite;
+    None leaves the choice to whoever runs the suite (`workbench eval --judge`).
     """
 
     type: str
     value: JsonValue = None
     threshold: float | None = None
+    provider: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

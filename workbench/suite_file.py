@@ -9,6 +9,7 @@ models:
 cases: cases.csv            # or a list of {vars, description, checks}
 checks:
   - {type: icontains, value: "{{expected}}"}
+  - {type: llm-rubric, value: "is polite", provider: gpt-4o-mini}   # the judge model
 
 Keys are named by environment variable only (`api_key_env`), never written themselves.
 """
@@ -33,7 +34,7 @@ SUITE_FILE = "workbench.yaml"
 SUITE_FIELDS = ("name", "description", "prompts", "models", "cases", "checks")
 MODEL_FIELDS = ("name", "api_base", "transport", "api_key_env", "price", "params")
 CASE_FIELDS = ("description", "vars", "checks")
-CHECK_FIELDS = ("type", "value", "threshold")
+CHECK_FIELDS = ("type", "value", "threshold", "provider")
 _TRANSPORTS: tuple[Transport, ...] = ("auto", "openai", "litellm")
 
 
@@ -214,7 +215,8 @@ def _checks(value: object, doc: YamlDoc, *at: str | int) -> tuple[Check, ...]:
         if not kind:
             raise UsageError(f"{doc.where(*where)}: a check needs a type, such as contains")
         threshold = _number(fields.get("threshold"), doc, *where, "threshold")
-        checks.append(Check(kind, fields.get("value"), threshold))
+        provider = _text(fields.get("provider"), doc, *where, "provider") or None
+        checks.append(Check(kind, fields.get("value"), threshold, provider))
     return tuple(checks)
 
 
@@ -272,4 +274,6 @@ def check_yaml(check: Check) -> dict[str, Any]:
         fields["value"] = check.value
     if check.threshold is not None:
         fields["threshold"] = check.threshold
+    if check.provider is not None:
+        fields["provider"] = check.provider
     return fields

@@ -115,12 +115,14 @@ def test_a_promptfoo_config_is_taken_as_it_is(server: FakeOpenAIServer, tmp_path
         encoding="utf-8",
     )
     server.behave("fake-a", Behaviour(replies=RIGHT))
+    server.behave("fake-b", Behaviour(reply='{"reason": "polite", "pass": true, "score": 1}'))
     config = tmp_path / "promptfooconfig.yaml"
-    proc = workbench("eval", config, "--api-base", server.base_url, "--no-store")
+    judged = ("--judge", "fake-b", "--api-base", server.base_url, "--no-store")
+    proc = workbench("eval", config, *judged)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "not supported" in proc.stderr and "llm-rubric" in proc.stderr
+    assert "judging" in proc.stderr
     server.behave("fake-a", Behaviour(reply="neutral"))
-    assert workbench("eval", config, "--api-base", server.base_url, "--no-store").returncode == 1
+    assert workbench("eval", config, *judged).returncode == 1
 
 
 def git(repo: Path, *args: str) -> None:

@@ -7,20 +7,27 @@ Exit codes are the interface CI relies on: 0 when every check passes (or the pas
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from workbench import checks
+from workbench.checks import Verdict
+from workbench.cli.budget import add_budget_option
 from workbench.cli.session import Recording, options_record, run_cells
 from workbench.cli.store_loader import add_db_option, open_store, store_available
 from workbench.cli.table import render_table
 from workbench.domain import CellResult, ModelSpec
-from workbench.errors import UsageError
+from workbench.errors import UsageError, WorkbenchError
 from workbench.evaluation import CellVerdict, judge, scores, unsupported_types
 from workbench.formats.detect import read_suite
+from workbench.judgements import Judgement
 from workbench.junit import write_junit
+from workbench.llm_judge import JudgeTask, check_judging, judgement_of, plan_judging
 from workbench.plan import build_plan
 from workbench.records import to_record
 from workbench.retry import RetryPolicy
@@ -53,6 +60,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument(
         "--api-base", metavar="URL", help="send every model to this OpenAI-compatible base URL"
     )
+    parser.add_argument(
+        "--judge",
+        metavar="MODEL",
+        help="the model that grades llm-rubric checks naming no provider of their own",
+    )
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
     parser.add_argument(
         "--out", type=Path, metavar="FILE.jsonl", help="one record per cell, with its verdicts"
@@ -67,6 +79,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("--concurrency", type=int, default=8, metavar="N")
     parser.add_argument("--timeout", type=float, default=60.0, metavar="S")
     parser.add_argument("--no-store", action="store_true", help="do not keep this run")
+    add_budget_option(parser)
     add_db_option(parser)
     parser.set_defaults(handler=eval_command)
 
@@ -107,24 +120,35 @@ def eval_command(args: argparse.Namespace, keys: KeyStore | None) -> int:
             file=sys.stderr,
         )
     cases = list(suite.cases) or [Case(vars={})]
-    cells = build_plan(suite.prompts, _models(suite, args), [c.vars for c in cases], args.repeat)
+    models = _models(suite, args)
+    cells = build_plan(suite.prompts, models, [c.vars for c in cases], args.repeat)
+    judges = _Judges(args.judge, args.api_base, (*suite.models, *models))
+    check_judging(cells, suite, judges.default, judges.known)  # before anything is paid for
     options = RunOptions(
         concurrency=args.concurrency,
         timeout_s=args.timeout,
         retry=RetryPolicy(max_attempts=3),
+        budget_usd=args.budget,
     )
     store = _store(args)
     try:
         recording = None
         if store is not None:
             recording = Recording(store, store.start_run(cells, options_record(options)))
+            store.set_run_suite(recording.run_id, suite)  # so the window judges it the same way
         results = run_cells(cells, options, keys, total=len(cells), recording=recording)
+        verdicts = _judge_all(results, cases, suite)
+        tasks = judges.plan(verdicts, suite, first_index=len(cells))
+        # The budget is the suite's calls': judging what was answered is never cut short by it.
+        judgements = _run_judges(tasks, dataclasses.replace(options, budget_usd=None), keys)
+        if recording is not None:
+            _keep_judgements(recording, judgements)
     finally:
         if store is not None:
             store.close()
-    verdicts = _judge_all(results, cases, suite)
+    verdicts = _rejudge(verdicts, judgements, suite)
     if args.out is not None:
-        _write_jsonl(args.out, verdicts)
+        _write_jsonl(args.out, verdicts, judgements)
     if args.junit is not None:
         write_junit(args.junit, verdicts, suite.name)
     return _report(verdicts, args.fail_under, sys.stdout)
@@ -145,25 +169,98 @@ def _judge_all(results: list[CellResult], cases: list[Case], suite: Suite) -> li
     return verdicts
 
 
-def _write_jsonl(path: Path, verdicts: list[CellVerdict]) -> None:
+@dataclass(frozen=True, slots=True)
+class _Judges:
+    """Who grades model-graded checks: --judge, or a check's provider (a suite model by name)."""
+
+    name: str | None
+    api_base: str | None
+    known: tuple[ModelSpec, ...]
+
+    @property
+    def default(self) -> ModelSpec | None:
+        return None if self.name is None else ModelSpec(self.name, api_base=self.api_base)
+
+    def plan(self, verdicts: list[CellVerdict], suite: Suite, first_index: int) -> list[JudgeTask]:
+        tasks = plan_judging(verdicts, suite, self.default, self.known, first_index)
+        if self.api_base is None:
+            return tasks
+        # --api-base sends the judges there too, but a suite model with a base of its own keeps it.
+        return [_sent_to(task, self.api_base) for task in tasks]
+
+
+def _sent_to(task: JudgeTask, api_base: str) -> JudgeTask:
+    model = task.call.model
+    if model.api_base is not None:
+        return task
+    return replace(task, call=replace(task.call, model=replace(model, api_base=api_base)))
+
+
+def _run_judges(
+    tasks: list[JudgeTask], options: RunOptions, keys: KeyStore | None
+) -> list[Judgement]:
+    if not tasks:
+        return []
+    judges = ", ".join(dict.fromkeys(task.call.model.label for task in tasks))
+    print(f"workbench: judging {len(tasks)} checks with {judges}", file=sys.stderr)
+    calls = [task.call for task in tasks]
+    ended = {r.cell.index: r for r in run_cells(calls, options, keys, total=len(calls))}
+    # A call that never ended (Ctrl+C) leaves its check pending: not judged is not passed.
+    return [judgement_of(t, ended[t.call.index]) for t in tasks if t.call.index in ended]
+
+
+def _keep_judgements(recording: Recording, judgements: list[Judgement]) -> None:
+    if recording.failed:
+        return
+    try:
+        for judgement in judgements:
+            recording.store.save_judgement(recording.run_id, judgement)
+    except WorkbenchError as exc:
+        print(f"workbench: {exc}; the judges' verdicts are not kept", file=sys.stderr)
+
+
+def _rejudge(
+    verdicts: list[CellVerdict], judgements: list[Judgement], suite: Suite
+) -> list[CellVerdict]:
+    graded: dict[int, dict[int, Verdict]] = {}
+    for judgement in judgements:
+        graded.setdefault(judgement.cell, {})[judgement.position] = judgement.verdict
+    return [
+        judge(v.result, v.case, v.case_number, suite, graded[v.result.cell.index])
+        if v.result.cell.index in graded
+        else v
+        for v in verdicts
+    ]
+
+
+def _write_jsonl(path: Path, verdicts: list[CellVerdict], judgements: list[Judgement]) -> None:
+    # Model-graded verdicts appear in a cell's verdicts in position order, as its judgements do.
+    judged_by: dict[int, list[str]] = {}
+    for judgement in sorted(judgements, key=lambda j: (j.cell, j.position)):
+        judged_by.setdefault(judgement.cell, []).append(judgement.model)
     try:
         with path.open("w", encoding="utf-8") as handle:
             for verdict in verdicts:
                 record = to_record(verdict.result)
                 record["passed"] = verdict.passed
-                record["checks"] = [
-                    {
-                        "type": v.check.type,
-                        "value": v.check.value,
-                        "passed": v.passed,
-                        "score": v.score,
-                        "reason": v.reason,
-                    }
-                    for v in verdict.verdicts
-                ]
+                judges = iter(judged_by.get(verdict.result.cell.index, []))
+                record["checks"] = [_check_record(v, judges) for v in verdict.verdicts]
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     except OSError as exc:
         raise UsageError(f"--out {path}: cannot write: {exc.strerror}") from exc
+
+
+def _check_record(verdict: Verdict, judges: Iterator[str]) -> dict[str, object]:
+    record: dict[str, object] = {
+        "type": verdict.check.type,
+        "value": verdict.check.value,
+        "passed": verdict.passed,
+        "score": verdict.score,
+        "reason": verdict.reason,
+    }
+    if checks.needs_model(verdict.check.type):
+        record["judge"] = next(judges, None)
+    return record
 
 
 def _report(verdicts: list[CellVerdict], fail_under: float | None, out: TextIO) -> int:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from workbench.errors import UsageError
+from workbench.formats.providers_map import model_from_provider, provider_id_for
 from workbench.suite import Check
 
 # promptfoo's BaseAssertionTypesSchema, in its order: the one-line syntax tries them in turn.
@@ -143,13 +144,38 @@ def check_from_mapping(raw: object, where: str) -> tuple[Check, list[str]]:
     notes = [
         f"{where}: assertion {kind!r} field {key!r} not carried over"
         for key in raw
-        if key not in ("type", "value", "threshold", "assert")
+        if key not in ("type", "value", "threshold", "assert", "provider")
     ]
     if kind == "assert-set":
+        if "provider" in raw:
+            notes.append(f"{where}: assertion {kind!r} field 'provider' not carried over")
         return _assert_set(raw, threshold, where, notes)
     if "assert" in raw:
         notes.append(f"{where}: assertion {kind!r} field 'assert' not carried over")
-    return Check(kind, raw.get("value"), threshold), notes
+    provider = _judge(raw.get("provider"), kind, where, notes)
+    return Check(kind, raw.get("value"), threshold, provider), notes
+
+
+def _judge(raw: object, kind: str, where: str, notes: list[str]) -> str | None:
+    """The judge model of an assertion's `provider`, as a litellm name, when one name says it.
+
+    A provider with settings (config, a base URL) is more than a name: it is reported, not kept,
+    and so is one the workbench cannot run; neither stops the import of everything else.
+    """
+    if raw is None:
+        return None
+    dropped = f"{where}: assertion {kind!r} field 'provider'"
+    try:
+        model, provider_notes = model_from_provider(raw, f"{where}.provider")
+    except UsageError as exc:
+        notes.append(f"{dropped} not carried over ({exc})")
+        return None
+    settings = model.params.as_request_fields()
+    if settings or model.api_base is not None or model.api_key_name is not None:
+        notes.append(f"{dropped} not carried over (a judge with settings; name a model instead)")
+        return None
+    notes.extend(provider_notes)
+    return model.name
 
 
 def _assert_set(
@@ -182,12 +208,14 @@ def _threshold(value: object, where: str) -> float | None:
 
 
 def check_to_mapping(check: Check) -> dict[str, object]:
-    """The `assert:` entry for a check: type, value, threshold (unset ones left out)."""
+    """The `assert:` entry for a check: type, value, threshold, judge (unset ones left out)."""
     mapping: dict[str, object] = {"type": check.type}
     if check.value is not None:
         mapping["assert" if check.type == "assert-set" else "value"] = check.value
     if check.threshold is not None:
         mapping["threshold"] = check.threshold
+    if check.provider is not None:
+        mapping["provider"] = provider_id_for(check.provider)
     return mapping
 
 
@@ -244,6 +272,7 @@ def _reads_as(text: str, check: Check) -> bool:
         and type(parsed.value) is type(check.value)
         and parsed.value == check.value
         and parsed.threshold == check.threshold
+        and parsed.provider == check.provider
     )
 
 
