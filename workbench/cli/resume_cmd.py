@@ -49,4 +49,5 @@ def resume_command(args: argparse.Namespace, keys: KeyStore | None) -> int:
 
 
 def _cancelled(result: CellResult) -> bool:
-    return result.error is not None and result.error.type == "cancelled"
+    """Cells a person or a budget stopped: never answered, so resuming runs them."""
+    return result.error is not None and result.error.type in ("cancelled", "budget_reached")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from workbench.cases import load_cases
+from workbench.cli.budget import add_budget_option
 from workbench.cli.session import Recording, from_cache, options_record, run_cells
 from workbench.cli.store_loader import add_db_option, open_store, store_available
 from workbench.cli.table import number, render_table, usd
@@ -113,6 +114,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help="reuse the stored answer of an identical call (temperature 0 or a seed)",
     )
+    add_budget_option(parser)
     add_db_option(parser)
     parser.set_defaults(handler=run_command)
 
@@ -182,6 +184,7 @@ def run_command(args: argparse.Namespace, keys: KeyStore | None) -> int:
         local_concurrency=args.local_concurrency,
         timeout_s=args.timeout,
         retry=RetryPolicy(max_attempts=max(1, args.retries + 1)),
+        budget_usd=args.budget,
     )
     store = _store(args)
     writer = RecordWriter(args.out) if args.out else None

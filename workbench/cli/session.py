@@ -47,6 +47,7 @@ def options_record(options: RunOptions) -> dict[str, object]:
         "hosted_concurrency": options.hosted_concurrency,
         "timeout_s": options.timeout_s,
         "max_attempts": options.retry.max_attempts,
+        "budget_usd": options.budget_usd,
     }
 
 
