@@ -1,4 +1,4 @@
-"""`--budget`: a run stops once its known cost reaches the ceiling, and names the cells it stopped."""
+"""`--budget`: a run stops once its known cost reaches the ceiling; the rest end as stopped."""
 
 from __future__ import annotations
 
