@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from workbench.checks_js import CheckValueError, js_string
 
@@ -22,12 +23,16 @@ class Params:
     threshold: float | None = None
     latency_ms: float | None = None
     cost_usd: float | None = None
+    variables: Mapping[str, str] = field(default_factory=dict)  # the case's, for `python`
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
     passed: bool
     reason: str
+    # 0..1 for types that measure (bleu, rouge, a python number); None scores 1 for a pass and
+    # 0 for a fail. checks.evaluate clamps it into 0..1 and fails a score that is not finite.
+    score: float | None = None
 
 
 def holds(fact: bool, inverse: bool, yes: str, no: str) -> Outcome:

@@ -14,10 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from workbench.checks import (
+    MODEL_GRADED,
     SUPPORTED_TYPES,
     Observed,
     evaluate,
     is_supported,
+    needs_model,
     validate_check,
 )
 from workbench.checks_js import comma_values, js_number, js_string
@@ -446,8 +448,12 @@ def test_schema_keywords_answer_like_ajv() -> None:
         (Check("contains", "file://expected.txt"), "file://"),
         (Check("contains-any", ["ok", "file://x.txt"]), "file://"),
         (Check("contains", "{{ broken"), "template syntax error"),
-        (Check("llm-rubric", "is polite"), "not supported"),
+        (Check("javascript", "output.length > 3"), "not supported"),
         (Check("not-levenshtein", "abc"), "not supported"),
+        (Check("not-llm-rubric", "is polite"), "not supported"),
+        (Check("llm-rubric", ""), "needs a value: the rubric"),
+        (Check("llm-rubric", None), "needs a value: the rubric"),
+        (Check("llm-rubric", "is polite", 1.5), "between 0 and 1"),
     ],
     ids=lambda item: item.type if isinstance(item, Check) else "",
 )
@@ -489,12 +495,24 @@ def test_supported_types_and_not_prefix() -> None:
     assert is_supported("not-cost")
     # promptfoo ignores the "not-" of levenshtein (judges it as levenshtein): refused here.
     assert not is_supported("not-levenshtein")
-    for unsupported in ("llm-rubric", "javascript", "python", "similar", "not-llm-rubric", ""):
+    for unsupported in ("javascript", "similar", "not-llm-rubric", "rouge-s", ""):
         assert not is_supported(unsupported)
+    for measured in ("bleu", "not-bleu", "rouge-n", "not-rouge-l", "python", "not-length"):
+        assert is_supported(measured)
 
 
 def test_evaluating_an_unsupported_type_raises() -> None:
-    with pytest.raises(UsageError, match="'llm-rubric' is not supported"):
+    with pytest.raises(UsageError, match="'javascript' is not supported"):
+        evaluate(Check("javascript", "output.length > 3"), Observed("x"), {})
+
+
+def test_model_graded_types_are_supported_but_judged_elsewhere() -> None:
+    assert sorted(MODEL_GRADED) == ["llm-rubric"]
+    assert is_supported("llm-rubric") and needs_model("llm-rubric")
+    assert not needs_model("contains") and not needs_model("python")
+    validate_check(Check("llm-rubric", "is polite", 0.8), "suite.yaml:3")
+    validate_check(Check("llm-rubric", "answers {{ question }}"), "suite.yaml:3")
+    with pytest.raises(UsageError, match="'llm-rubric' is judged by a model: see llm_judge"):
         evaluate(Check("llm-rubric", "be nice"), Observed("x"), {})
 
 
@@ -562,3 +580,78 @@ def test_contains_is_substring_and_not_contains_its_opposite(output: str, value:
         return  # template marks are rendered first
     assert verdict.passed is (value in output)
     assert evaluate(opposite, Observed(output), {}).passed is not verdict.passed
+
+
+# --- length (the workbench's own check) -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("check", "output", "passed", "reason"),
+    [
+        (
+            Check("length", 1000),
+            "x" * 1234,
+            False,
+            "output is 1,234 characters, over the maximum 1,000",
+        ),
+        (Check("length", 5), "12345", True, "output is 5 characters, within the maximum 5"),
+        (Check("length", {"min": 3}), "ab", False, "output is 2 characters, under the minimum 3"),
+        (Check("length", {"min": 2}), "ab", True, "output is 2 characters, at least the minimum 2"),
+        (
+            Check("length", {"min": 1, "max": 3}),
+            "abc",
+            True,
+            "output is 3 characters, within 1 to 3",
+        ),
+        (Check("length", {"min": 0, "max": 0}), "", True, "output is 0 characters, within 0 to 0"),
+        (Check("length", {"max": 1}), "😀", True, "output is 1 character, within the maximum 1"),
+        (
+            Check("length", {"max": None, "min": 1}),
+            " \n",
+            True,
+            "output is 2 characters, at least the minimum 1",
+        ),
+        (Check("not-length", 3), "abcd", True, "output is 4 characters, over the maximum 3"),
+        (
+            Check("not-length", {"min": 1, "max": 9}),
+            "abc",
+            False,
+            "output is 3 characters, within 1 to 9",
+        ),
+    ],
+)
+def test_length_counts_characters_within_bounds(
+    check: Check, output: str, passed: bool, reason: str
+) -> None:
+    verdict = evaluate(check, Observed(output), {})
+    assert (verdict.passed, verdict.reason) == (passed, reason)
+    assert verdict.score == (1.0 if passed else 0.0)
+
+
+@pytest.mark.parametrize(
+    ("check", "message"),
+    [
+        (Check("length"), "needs {min: N, max: N}"),
+        (Check("length", "100"), "needs {min: N, max: N}"),
+        (Check("length", -1), "0 or more"),
+        (Check("length", 2.5), "needs {min: N, max: N}"),
+        (Check("length", True), "needs {min: N, max: N}"),
+        (Check("length", {}), "needs min, max or both"),
+        (Check("length", {"min": None}), "needs min, max or both"),
+        (Check("length", {"maximum": 3}), "takes min and max, not maximum"),
+        (Check("length", {"min": 5, "max": 2}), "min 5 is more than max 2"),
+        (Check("length", {"min": 1.5}), "min must be a whole number"),
+        (Check("not-length", {"max": False}), "max must be a whole number"),
+        (Check("length", 10, 0.5), "takes no threshold"),
+    ],
+    ids=lambda item: item.type if isinstance(item, Check) else "",
+)
+def test_validate_refuses_bad_length_values(check: Check, message: str) -> None:
+    with pytest.raises(UsageError, match=r"^suite\.yaml:5: ") as info:
+        validate_check(check, "suite.yaml:5")
+    assert message in str(info.value)
+
+
+def test_a_bad_length_value_fails_the_check_when_evaluated() -> None:
+    verdict = evaluate(Check("length", {"min": 5, "max": 2}), Observed("abc"), {})
+    assert not verdict.passed and "is more than max" in verdict.reason
