@@ -95,7 +95,7 @@ def main() -> None:
     finished = QEventLoop()
     window.runs.run_finished.connect(lambda _status: finished.quit())
     started = time.perf_counter()
-    window.runs.run(prompts, {}, window.models.models())
+    window.runs.run(prompts, [{}], window.models.models())
     window.results.select_cell(5)  # the detail view follows one streaming cell
     meter.recording = True
     finished.exec()

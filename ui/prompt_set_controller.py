@@ -45,6 +45,7 @@ class PromptSetController(QObject):
     folder_changed = Signal(object)  # Path | None
     saved = Signal(object)  # the SaveOutcome
     dirty_changed = Signal(bool)
+    suite_loaded = Signal(object)  # the opened folder's Suite (its cases and checks fill panels)
 
     def __init__(
         self,
@@ -89,6 +90,10 @@ class PromptSetController(QObject):
 
     def columns(self) -> list[Column]:
         return [(self._files.get(column), column.template()) for column in self._editor.columns]
+
+    def set_name(self) -> str | None:
+        """The open folder's name (what a run of it is called), or None."""
+        return self._session.name if self._session is not None else None
 
     def open_folder(self) -> OpenFolder | None:
         """What the workspace keeps so a restart opens the folder again."""
@@ -154,6 +159,7 @@ class PromptSetController(QObject):
             self._editor.set_prompts(session.prompts())
             self._session = session
             self._bind(session.prompt_files)
+            self.suite_loaded.emit(loaded.suite)
         self._update_dirty()
         self.folder_changed.emit(session.root)
         suite = loaded.suite

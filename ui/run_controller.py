@@ -8,7 +8,8 @@ cells in flight). A store that fails does not stop the run: it says so once and 
 from __future__ import annotations
 
 import concurrent.futures
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -20,6 +21,7 @@ from ui.task_bridge import RunBridge
 from workbench.domain import Cell, CellResult, ModelSpec, PromptTemplate
 from workbench.errors import WorkbenchError
 from workbench.plan import build_plan
+from workbench.ratings import Mark
 from workbench.store_api import RunStatus, StoredRun
 
 if TYPE_CHECKING:
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from workbench.runner import Runner, RunOptions
 
 
-_Marks = dict[int, tuple[int | None, str | None]]  # cell index -> (rating, note)
+_Marks = dict[int, Mark]  # by cell index
 
 
 class RunController(QObject):
@@ -37,6 +39,11 @@ class RunController(QObject):
     run_finished = Signal(str)  # RunStatus value
     run_kept = Signal(int)  # run id in the store
     run_opened = Signal(object)  # RunInfo of a past run shown in the grid
+    plan_started = Signal(object)  # the run's cells (list[Cell]), before any call
+    cell_result = Signal(object)  # CellResult of each ended cell, after the grid has it
+    run_recorded = Signal(int)  # the store's id of the run just started
+    run_loaded = Signal(object, object)  # StoredRun, marks by cell index: a past run opened
+    mark_changed = Signal(int, object)  # cell index, its Mark after a rating, score or note
 
     def __init__(
         self,
@@ -57,6 +64,8 @@ class RunController(QObject):
         self._cancelled = False
         self._store_failed = False
         self._run_cost = 0.0
+        self._budget_usd: float | None = None
+        self._marks: dict[int, Mark] = {}
         self.session_cost = 0.0
         self.bridge.cell_started.connect(model.cell_started)
         self.bridge.cell_text.connect(model.append_text)
@@ -65,10 +74,17 @@ class RunController(QObject):
         self.bridge.run_finished.connect(self._on_bridge_run_finished)
 
     def _new_runner(self) -> Runner:
+        return self.new_runner(budget=True)
+
+    def new_runner(self, *, budget: bool) -> Runner:
+        """A runner with the window's options (and this run's budget, when `budget`)."""
         # Imported on first use (on the loop thread): aiohttp loads behind the window.
         from workbench.runner import Runner, RunOptions  # noqa: PLC0415
 
-        return Runner(self.options or RunOptions(), keys=self._services.keys)
+        options = self.options or RunOptions()
+        if budget and self._budget_usd is not None:
+            options = dataclasses.replace(options, budget_usd=self._budget_usd)
+        return Runner(options, keys=self._services.keys)
 
     @property
     def running(self) -> bool:
@@ -76,26 +92,52 @@ class RunController(QObject):
 
     # --- starting -------------------------------------------------------------------------------
 
-    def run(
+    def plan(
         self,
         prompts: Sequence[PromptTemplate],
-        variables: Mapping[str, str],
+        variable_sets: Sequence[Mapping[str, str]],
         models: Sequence[ModelSpec],
-    ) -> bool:
-        """Run every prompt against every model; False (with a message shown) when it cannot."""
+        repeats: int = 1,
+    ) -> list[Cell] | None:
+        """The cells a run would make; None (with a message shown) when it cannot run."""
         if self.running:
             self._presenter.warn("A run is going", "Cancel it (Esc) before starting another.")
-            return False
+            return None
         if not prompts or not models:
             what = "a prompt" if not prompts else "a model (under Models)"
             self._presenter.warn("Nothing to run", f"Add {what} first, then press Ctrl+Enter.")
-            return False
+            return None
         try:
-            cells = build_plan(prompts, models, [dict(variables)])
+            return build_plan(prompts, models, [dict(v) for v in variable_sets] or [{}], repeats)
         except WorkbenchError as exc:
             self._presenter.warn("The prompts cannot be rendered", str(exc))
+            return None
+
+    def run(
+        self,
+        prompts: Sequence[PromptTemplate],
+        variable_sets: Sequence[Mapping[str, str]],
+        models: Sequence[ModelSpec],
+        repeats: int = 1,
+        budget_usd: float | None = None,
+    ) -> bool:
+        """Run every prompt with every variable set against every model, `repeats` times.
+
+        False (with a message shown) when it cannot. A budget ends the run once its known cost
+        reaches it (the cells not yet ended fail as budget_reached).
+        """
+        cells = self.plan(prompts, variable_sets, models, repeats)
+        return cells is not None and self.run_cells(cells, budget_usd)
+
+    def run_cells(self, cells: list[Cell], budget_usd: float | None = None) -> bool:
+        """Run a plan made by `plan`."""
+        if self.running:
+            self._presenter.warn("A run is going", "Cancel it (Esc) before starting another.")
             return False
+        self._budget_usd = budget_usd
+        self._marks = {}
         self.model.start(cells)
+        self.plan_started.emit(cells)
         self._begin(cells)
         return True
 
@@ -108,7 +150,10 @@ class RunController(QObject):
             self._presenter.warn("A run is going", "Wait for it to end (or cancel it) first.")
             return False
         self.model.restart(state.cell)
-        self._begin([state.cell])
+        self._budget_usd = None
+        self._begin(
+            [state.cell]
+        )  # the matrix keeps its layout: the cell's verdict updates in place
         return True
 
     def _begin(self, cells: list[Cell]) -> None:
@@ -120,9 +165,15 @@ class RunController(QObject):
         from workbench.runner import RunOptions  # noqa: PLC0415
 
         record = options_record(self.options or RunOptions())
+        record["budget_usd"] = self._budget_usd
+
+        def started(run_id: int) -> None:
+            self.model.set_run_id(run_id, cells)
+            self.run_recorded.emit(run_id)
+
         self._run_future = self._services.store.call(
             lambda store: store.start_run(cells, record),
-            done=lambda run_id: self.model.set_run_id(run_id, cells),
+            done=started,
             failed=self._on_store_failed,
             owner=self,
         )
@@ -140,6 +191,7 @@ class RunController(QObject):
     @Slot(object)
     def _on_bridge_cell_ended(self, result: CellResult) -> None:
         self.model.cell_ended(result)
+        self.cell_result.emit(result)
         if result.cost.usd and not result.cached:
             self._run_cost += result.cost.usd
             self.session_cost += result.cost.usd
@@ -182,14 +234,41 @@ class RunController(QObject):
     # --- ratings and past runs ------------------------------------------------------------------
 
     def rate(self, cell_index: int, rating: int | None) -> None:
+        """Thumbs up (+1), down (-1) or cleared (None) on a cell of the run shown."""
+        self._mark(cell_index, "rating", rating, lambda s, r, i: s.rate_cell(r, i, rating))
+
+    def score(self, cell_index: int, score: int | None) -> None:
+        """A 1-5 score (or None to clear) on a cell of the run shown."""
+        self._mark(cell_index, "score", score, lambda s, r, i: s.score_cell(r, i, score))
+
+    def note(self, cell_index: int, note: str | None) -> None:
+        """A note (None or blank clears it) on a cell of the run shown."""
+        note = note if note is not None and note.strip() else None
+        self._mark(cell_index, "note", note, lambda s, r, i: s.note_cell(r, i, note))
+
+    def mark_of(self, cell_index: int) -> Mark:
+        return self._marks.get(cell_index, Mark())
+
+    def _mark(
+        self,
+        cell_index: int,
+        field: str,
+        value: object,
+        keep: Callable[[SqlRunStore, int, int], None],
+    ) -> None:
         state = self.model.state_of(cell_index)
         if state is None or state.run_id is None:
+            self._presenter.warn("Not kept yet", "Marks go on cells of a run kept in the store.")
             return
         run_id = state.run_id
-        self.model.set_rating(cell_index, rating)
+        mark = dataclasses.replace(self.mark_of(cell_index), **{field: value})  # type: ignore[arg-type]
+        self._marks[cell_index] = mark
+        if field == "rating":
+            self.model.set_rating(cell_index, mark.rating)
+        self.mark_changed.emit(cell_index, mark)
         self._services.store.call(
-            lambda store: store.rate_cell(run_id, cell_index, rating),
-            failed=lambda exc: self._presenter.present(exc, "keep the rating"),
+            lambda store: keep(store, run_id, cell_index),
+            failed=lambda exc: self._presenter.present(exc, f"keep the {field}"),
             owner=self,
         )
 
@@ -201,14 +280,19 @@ class RunController(QObject):
 
         def load(store: SqlRunStore) -> tuple[StoredRun, _Marks]:
             stored = store.load_run(run_id)
-            marks = {i: (m.rating, m.note) for i, m in store.cell_marks(run_id).items()}
+            marks = {
+                i: Mark(m.rating, m.score, m.note) for i, m in store.cell_marks(run_id).items()
+            }
             return stored, marks
 
         def show(loaded: tuple[StoredRun, _Marks]) -> None:
             stored, marks = loaded
             self._cells = []
-            self.model.load(stored.results, stored.missing, run_id, marks)
+            self._marks = dict(marks)
+            thumbs = {i: (m.rating, m.note) for i, m in marks.items()}
+            self.model.load(stored.results, stored.missing, run_id, thumbs)
             self.run_opened.emit(stored.info)
+            self.run_loaded.emit(stored, marks)
 
         self._services.store.call(
             load, show, lambda exc: self._presenter.present(exc, f"open run {run_id}"), owner=self

@@ -1,4 +1,4 @@
-"""The editor's whole state as one JSON draft: prompts, variable values, chosen models, open folder.
+"""The editor's whole state as one JSON draft: prompts, variables, models, cases, checks, folder.
 
 The window autosaves this to the store's drafts table a moment after every edit and on close,
 and restores it at start, so typed text survives a crash or a closed window. Pure data: no Qt.
@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from storage import codec
+from storage import codec, suite_codec
 from workbench.domain import ModelSpec, PromptTemplate
 from workbench.errors import WorkbenchError
 from workbench.prompty import load_prompty
+from workbench.suite import Case, Check
 
 DRAFT_KEY = "workspace"
 _FORMAT = 1
@@ -36,6 +37,9 @@ class Workspace:
     variables: Mapping[str, str] = field(default_factory=dict)
     models: tuple[ModelSpec, ...] = ()
     folder: OpenFolder | None = None
+    cases: tuple[Case, ...] = ()
+    checks: tuple[Check, ...] = ()
+    repeats: int = 1
 
     def to_json(self) -> str:
         return json.dumps(
@@ -48,6 +52,9 @@ class Workspace:
                     for m in self.models
                 ],
                 **({"folder": _folder_json(self.folder)} if self.folder else {}),
+                "cases": [suite_codec.case_json(case) for case in self.cases],
+                "checks": [suite_codec.check_json(check) for check in self.checks],
+                "repeats": self.repeats,
             },
             ensure_ascii=False,
         )
@@ -64,9 +71,12 @@ class Workspace:
                 for item in data.get("models", [])
             )
             folder = _folder_of(data["folder"]) if data.get("folder") else None
+            cases = tuple(suite_codec.case_of(item) for item in data.get("cases", []))
+            checks = tuple(suite_codec.check_of(item) for item in data.get("checks", []))
+            repeats = max(1, int(data.get("repeats", 1)))
         except (ValueError, KeyError, TypeError, IndexError) as exc:
             raise WorkbenchError(f"the saved workspace could not be read ({exc})") from exc
-        return cls(prompts, variables, models, folder)
+        return cls(prompts, variables, models, folder, cases, checks, repeats)
 
 
 def samples(folder: Path) -> Workspace:

@@ -452,7 +452,7 @@ def _check_mapping(table: Table, mapping: Mapping) -> None:
 
 
 def _valid(check: Check, where: str) -> Check:
-    if checks.is_supported(check.type):
+    if checks.is_judged(check):
         checks.validate_check(check, where)
     return check
 

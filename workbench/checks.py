@@ -175,6 +175,17 @@ def needs_model(check_type: str) -> bool:
     return _split(check_type)[0] in MODEL_GRADED
 
 
+def is_judged(check: Check) -> bool:
+    """Whether the workbench judges this check: a supported type, and not a script file to run.
+
+    A `python` check that names a file (imported from promptfoo's `file://x.py`) is reported
+    and left out like an unsupported type, rather than refusing the whole suite that holds it.
+    """
+    return is_supported(check.type) and not (
+        _split(check.type)[0] == "python" and checks_python.names_a_file(check.value)
+    )
+
+
 def _kind(check_type: str, where: str) -> _Kind:
     if not is_supported(check_type):
         supported = ", ".join(sorted(SUPPORTED_TYPES))

@@ -117,13 +117,18 @@ _REFUSED_NAMES: Mapping[type[ast.AST], str] = {
 }
 
 
+def names_a_file(value: object) -> bool:
+    """Whether a `python` value names a script file to run (promptfoo's `file://x.py`)."""
+    return isinstance(value, str) and _FILE_LIKE.fullmatch(value.strip()) is not None
+
+
 def python_value(value: object) -> ast.expr:
     """The checked expression of a `python` value; CheckValueError says what is refused."""
     if not isinstance(value, str) or not value.strip():
         raise CheckValueError('"python" needs a string value: an expression over output')
     if len(value) > MAX_SOURCE_CHARS:
         raise CheckValueError(f"the python expression is over {MAX_SOURCE_CHARS:,} characters")
-    if _FILE_LIKE.fullmatch(value.strip()):
+    if names_a_file(value):
         raise CheckValueError(
             f"python checks that run a file ({value.strip()}) are not supported: write the check"
             " as an expression over output"

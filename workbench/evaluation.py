@@ -56,7 +56,7 @@ def unsupported_types(suite: Suite) -> list[str]:
     found: list[str] = []
     every: list[Check] = [*suite.checks, *(c for case in suite.cases for c in case.checks)]
     for check in every:
-        if not checks.is_supported(check.type) and check.type not in found:
+        if not checks.is_judged(check) and check.type not in found:
             found.append(check.type)
     return found
 
@@ -66,7 +66,7 @@ def applied_checks(suite: Suite, case: Case) -> list[Check]:
 
     A check's position in this list is how a model's verdict on it is found again.
     """
-    return [c for c in (*suite.checks, *case.checks) if checks.is_supported(c.type)]
+    return [c for c in (*suite.checks, *case.checks) if checks.is_judged(c)]
 
 
 def judge(

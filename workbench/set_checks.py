@@ -48,7 +48,7 @@ def _unique_names(suite: Suite, root: Path, files: Mapping[str, str]) -> None:
 
 def _valid_checks(suite: Suite, spec: SuiteFile | None) -> None:
     def validate(check: Check, where: str) -> None:
-        if checks.is_supported(check.type):
+        if checks.is_judged(check):
             checks.validate_check(check, where)
 
     for index, check in enumerate(suite.checks):

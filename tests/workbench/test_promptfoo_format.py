@@ -144,7 +144,10 @@ def test_support_bot_example_chat_files_configs_defaults_and_expansion() -> None
     assert suite.cases == (
         Case(
             {**defaults, "tone": "friendly", "question": "How do I get a refund?", "on_call": "no"},
-            (Check("icontains", "refund"), Check("llm-rubric", "Offers to help with the refund", provider="gpt-4o")),
+            (
+                Check("icontains", "refund"),
+                Check("llm-rubric", "Offers to help with the refund", provider="gpt-4o"),
+            ),
             "refund question",
         ),
         Case({**defaults, "tone": "calm", "question": outage}),
