@@ -102,7 +102,10 @@ def main() -> None:
         wait(800)
         shoot("window-after-run.png")
         show_prompt_set(window, folder)
-        window.prompt_sets.save(then=window.close)
+        window.prompt_sets.save()
+        wait(1200)
+        show_matrix(window, server)
+        window.close()
         wait(1500)
         shut_down(window.services)
 
@@ -133,6 +136,89 @@ def show_prompt_set(window: MainWindow, folder: Path) -> None:
             dock.raise_()
     wait(1200)
     shoot("window-prompt-set.png")
+
+
+# Customer messages, their expected label, and which model gets which wrong (for the matrix shot).
+MESSAGES = (
+    ("The app crashed twice while I was paying", "negative", ""),
+    ("Support fixed my problem in five minutes", "positive", ""),
+    ("The invoice arrived on Tuesday", "neutral", "llama3.2:3b"),
+    ("I love the new dark mode", "positive", ""),
+    ("Nobody answered my emails for a week", "negative", ""),
+    ("The update changed the menu layout", "neutral", "qwen2.5:7b-instruct"),
+    ("Refund processed, thanks for the quick help", "positive", ""),
+    ("It is fine, I guess, nothing special", "neutral", "llama3.2:3b"),
+    ("Your courier left the parcel in the rain", "negative", ""),
+    ("Great value for the price", "positive", ""),
+    ("Login fails with an error code 17", "negative", "qwen2.5:7b-instruct"),
+    ("The meeting moved to 3 pm", "neutral", ""),
+)
+OTHER = {"negative": "neutral", "neutral": "positive", "positive": "neutral"}
+
+
+def show_matrix(window: MainWindow, server: FakeOpenAIServer) -> None:
+    """A suite of 2 prompts x 2 models x 12 cases x 2 repeats with checks, in the matrix tab."""
+    from workbench.domain import Message, PromptTemplate  # noqa: PLC0415
+    from workbench.suite import Case, Check  # noqa: PLC0415
+
+    for model in REPLIES:
+        terse = tuple(
+            (text, OTHER[label] if wrong == model else label) for text, label, wrong in MESSAGES
+        )
+        # The guillemet prompt is answered in title case with a full stop by one model.
+        styled = tuple(
+            (f"«{text}", (label.title() + "." if model.startswith("qwen") else label))
+            for text, label, _ in MESSAGES
+        )
+        server.behave(model, Behaviour(replies=styled + terse, ttft_s=0.05, token_interval_s=0.01))
+    window.models.set_models(
+        [ModelSpec(m, server.base_url, ModelParams(temperature=0.2), "openai") for m in REPLIES]
+    )
+    window.editor.set_prompts(
+        (
+            PromptTemplate(
+                "classify",
+                (
+                    Message("system", "Label the sentiment in one lowercase word."),
+                    Message("user", "{{message}}"),
+                ),
+            ),
+            PromptTemplate(
+                "classify-quoted",
+                (Message("user", "Sentiment of «{{message}}» in one word:"),),
+            ),
+        )
+    )
+    window.cases.set_cases(
+        [Case({"message": text}, (Check("icontains", label),)) for text, label, _ in MESSAGES]
+    )
+    window.cases.set_repeats(2)
+    window.checks.set_checks(
+        [Check("regex", "^(positive|negative|neutral)$"), Check("latency", threshold=2000)]
+    )
+    wait(600)
+    window.run_with_preflight()
+    for _ in range(100):
+        if window.preflight.dialog is not None:
+            break
+        wait(200)
+    else:
+        raise SystemExit(f"no preflight dialog: {window.presenter.history[-2:]}")
+    wait(600)
+    shoot("window-preflight.png")
+    window.preflight.dialog.accept()
+    wait(400)
+    while window.runs.running:
+        wait(200)
+    wait(1200)
+    window.results_tabs.setCurrentWidget(window.matrix)
+    window.centre.setSizes([0, 1000])  # the editor folded away: the matrix is what is looked at
+    window.matrix.select_cell(2 * 2 * 2)  # case 3, which llama gets wrong under classify
+    wait(800)
+    shoot("window-matrix.png")
+    window.results_tabs.setCurrentWidget(window.charts)
+    wait(800)
+    shoot("window-charts.png")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from PySide6.QtCore import (
     Slot,
 )
 
+from ui import heap
 from ui.matrix_cell_view import CellView, Trial
 from workbench.domain import Cell
 from workbench.evaluation import CellVerdict
@@ -135,6 +136,7 @@ class MatrixModel(QAbstractTableModel):
         self, cells: Sequence[Cell], cases: Sequence[Case], run_id: int | None = None
     ) -> None:
         """A new matrix for a plan, every trial pending."""
+        heap.release()  # the last run's objects may go now
         self.beginResetModel()
         self._lay_out(cells, cases)
         self.run_id = run_id
@@ -150,6 +152,7 @@ class MatrixModel(QAbstractTableModel):
         marks: Mapping[int, Mark],
     ) -> None:
         """A past run as it was kept: its judged trials and marks; trials not kept stay pending."""
+        heap.release()
         self.beginResetModel()
         self._lay_out(cells, cases)
         self.run_id = run_id
@@ -162,6 +165,7 @@ class MatrixModel(QAbstractTableModel):
         self._complete = len(self._verdicts) >= len(self._where)
         self.endResetModel()
         self._emit_summaries()
+        heap.settle()
 
     def set_run_id(self, run_id: int, cells: Iterable[Cell]) -> None:
         """The store's id for the run shown, once it is kept (ignored for another plan's cells)."""
@@ -202,6 +206,8 @@ class MatrixModel(QAbstractTableModel):
         self._search.pop(self._where[index][0], None)
         self._touch(slot)
         self._summaries_due()
+        if len(self._verdicts) == len(self._where):
+            heap.settle()  # every trial has ended: the run's objects live until the next one
 
     def set_mark(self, cell_index: int, mark: Mark) -> None:
         slot = self._slot_of(cell_index)

@@ -219,7 +219,7 @@ def pass_rate_chart(summaries: Sequence[ColumnSummary]) -> str:
         for end in (low, high):
             canvas.line(centre - 8, end, centre + 8, end, width=1.5)
         canvas.text(centre, high - 6, f"{_percent(rate)} ({summary.passed}/{summary.trials})")
-    canvas.text(canvas.width - _RIGHT, 40, "error bars: Wilson 95% interval", anchor="end", size=11)
+    canvas.text(canvas.width - _RIGHT, 22, "error bars: Wilson 95% interval", anchor="end", size=11)
     return canvas.svg()
 
 

@@ -65,7 +65,7 @@ def _latency(p: Params) -> Outcome:
     limit = _threshold("latency", p.threshold)
     if p.latency_ms is None:
         raise CheckValueError("latency was not measured for this output")
-    shown = f"latency {js_number(p.latency_ms)} ms"
+    shown = f"latency {p.latency_ms:,.0f} ms"
     return holds(
         p.latency_ms <= limit,
         p.inverse,
