@@ -11,27 +11,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import (
-    QAbstractItemModel,
-    QEvent,
     QItemSelectionModel,
     QModelIndex,
-    QObject,
     QPersistentModelIndex,
     Qt,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemDelegate,
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QSpinBox,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -41,13 +34,13 @@ from ui.background import Background
 from ui.case_import_dialog import CaseImportDialog
 from ui.cases_model import CasesModel
 from ui.error_presenter import ErrorPresenter, is_known
+from ui.text_cell_delegate import TextCellDelegate
 from ui.widgets import push_button
 from workbench.case_table import FORMATS, Table, read_table, sheet_names
 from workbench.suite import Case
 
 Index = QModelIndex | QPersistentModelIndex
 MAX_REPEATS = 100
-_EDITOR_LINES = 5
 
 
 def _plural(count: int, word: str) -> str:
@@ -58,52 +51,6 @@ def _read(path: Path) -> tuple[Table, list[str]]:
     """On the compute lane: a file's table (a workbook's first sheet) and its sheets."""
     sheets = sheet_names(path) if path.suffix.lower() == ".xlsx" else []
     return read_table(path, sheets[0] if sheets else None), sheets
-
-
-class _TextDelegate(QStyledItemDelegate):
-    """A multi-line editor a few lines tall: Enter saves, Shift+Enter (or Alt+Enter) breaks."""
-
-    def createEditor(  # noqa: N802 - Qt's API
-        self, parent: QWidget, _option: QStyleOptionViewItem, _index: Index
-    ) -> QWidget:
-        editor = QPlainTextEdit(parent)
-        editor.setObjectName("caseCellEditor")
-        editor.setTabChangesFocus(True)
-        return editor
-
-    def setEditorData(self, editor: QWidget, index: Index) -> None:  # noqa: N802
-        assert isinstance(editor, QPlainTextEdit)
-        editor.setPlainText(str(index.data(Qt.ItemDataRole.EditRole) or ""))
-        editor.selectAll()
-
-    def setModelData(  # noqa: N802 - Qt's API
-        self, editor: QWidget, model: QAbstractItemModel, index: Index
-    ) -> None:
-        assert isinstance(editor, QPlainTextEdit)
-        model.setData(index, editor.toPlainText(), Qt.ItemDataRole.EditRole)
-
-    def updateEditorGeometry(  # noqa: N802 - Qt's API
-        self, editor: QWidget, option: QStyleOptionViewItem, _index: Index
-    ) -> None:
-        rect = option.rect
-        height = editor.fontMetrics().lineSpacing() * _EDITOR_LINES + 8
-        editor.setGeometry(rect.x(), rect.y(), max(rect.width(), 260), max(rect.height(), height))
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's API
-        if (
-            isinstance(watched, QPlainTextEdit)
-            and isinstance(event, QKeyEvent)
-            and event.type() == QEvent.Type.KeyPress
-            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        ):
-            breaking = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.AltModifier
-            if event.modifiers() & breaking:
-                watched.insertPlainText("\n")
-            else:
-                self.commitData.emit(watched)
-                self.closeEditor.emit(watched, QAbstractItemDelegate.EndEditHint.NoHint)
-            return True
-        return super().eventFilter(watched, event)
 
 
 class CasesPanel(QWidget):
@@ -132,7 +79,7 @@ class CasesPanel(QWidget):
         self.table = QTableView()
         self.table.setObjectName("casesTable")
         self.table.setModel(self.model)
-        self.table.setItemDelegate(_TextDelegate(self.table))
+        self.table.setItemDelegate(TextCellDelegate("caseCellEditor", self.table))
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setWordWrap(False)
         self._repeats = QSpinBox()

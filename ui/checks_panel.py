@@ -11,16 +11,14 @@ from collections.abc import Iterable, Mapping
 
 from PySide6.QtCore import (
     QAbstractItemModel,
-    QEvent,
     QItemSelection,
     QModelIndex,
-    QObject,
     QPersistentModelIndex,
     Qt,
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -29,7 +27,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
-    QPlainTextEdit,
     QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -39,11 +36,11 @@ from PySide6.QtWidgets import (
 )
 
 from ui.checks_model import THRESHOLD, TYPE, VALUE, ChecksModel, base_type, type_choices
+from ui.text_cell_delegate import TextCellDelegate
 from ui.widgets import push_button
 from workbench.suite import Check
 
 Index = QModelIndex | QPersistentModelIndex
-_EDITOR_LINES = 5
 
 # What each type checks, in one sentence (as workbench.checks judges it).
 HELP: Mapping[str, str] = {
@@ -144,52 +141,6 @@ class _TypeDelegate(QStyledItemDelegate):
         self.closeEditor.emit(combo, QAbstractItemDelegate.EndEditHint.NoHint)
 
 
-class _ValueDelegate(QStyledItemDelegate):
-    """A multi-line editor (rubrics, schemas): Enter saves, Shift+Enter (or Alt+Enter) breaks."""
-
-    def createEditor(  # noqa: N802 - Qt's API
-        self, parent: QWidget, _option: QStyleOptionViewItem, _index: Index
-    ) -> QWidget:
-        editor = QPlainTextEdit(parent)
-        editor.setObjectName("checkValueEditor")
-        editor.setTabChangesFocus(True)
-        return editor
-
-    def setEditorData(self, editor: QWidget, index: Index) -> None:  # noqa: N802
-        assert isinstance(editor, QPlainTextEdit)
-        editor.setPlainText(str(index.data(Qt.ItemDataRole.EditRole) or ""))
-        editor.selectAll()
-
-    def setModelData(  # noqa: N802 - Qt's API
-        self, editor: QWidget, model: QAbstractItemModel, index: Index
-    ) -> None:
-        assert isinstance(editor, QPlainTextEdit)
-        model.setData(index, editor.toPlainText(), Qt.ItemDataRole.EditRole)
-
-    def updateEditorGeometry(  # noqa: N802 - Qt's API
-        self, editor: QWidget, option: QStyleOptionViewItem, _index: Index
-    ) -> None:
-        rect = option.rect
-        height = editor.fontMetrics().lineSpacing() * _EDITOR_LINES + 8
-        editor.setGeometry(rect.x(), rect.y(), max(rect.width(), 260), max(rect.height(), height))
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's API
-        if (
-            isinstance(watched, QPlainTextEdit)
-            and isinstance(event, QKeyEvent)
-            and event.type() == QEvent.Type.KeyPress
-            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        ):
-            breaking = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.AltModifier
-            if event.modifiers() & breaking:
-                watched.insertPlainText("\n")
-            else:
-                self.commitData.emit(watched)
-                self.closeEditor.emit(watched, QAbstractItemDelegate.EndEditHint.NoHint)
-            return True
-        return super().eventFilter(watched, event)
-
-
 class ChecksPanel(QWidget):
     """The checks of a suite; `checks_changed` follows every change of the rows."""
 
@@ -203,7 +154,7 @@ class ChecksPanel(QWidget):
         self.table.setObjectName("checksTable")
         self.table.setModel(self.model)
         self.table.setItemDelegateForColumn(TYPE, _TypeDelegate(self.table))
-        self.table.setItemDelegateForColumn(VALUE, _ValueDelegate(self.table))
+        self.table.setItemDelegateForColumn(VALUE, TextCellDelegate("checkValueEditor", self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
