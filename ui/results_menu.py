@@ -32,6 +32,7 @@ from workbench.suite import Case, Suite
 
 if TYPE_CHECKING:
     from storage.run_store import SqlRunStore
+    from ui.compare_dialog import CompareDialog
 
 RESULT_FILTERS = "HTML report (*.html);;CSV (*.csv);;JSON Lines (*.jsonl);;Parquet (*.parquet)"
 _STATUS_MS = 8000
@@ -59,6 +60,7 @@ class ResultsMenu(QObject):
         # id(emitted preference) -> as stored; touched only on the (serial) store lane.
         self._stored: dict[int, Preference] = {}
         self.blind_dialog: BlindABDialog | None = None
+        self.compare_dialog: CompareDialog | None = None
         self.actions: dict[str, QAction] = {}
         specs: Sequence[tuple[str, str, str, str, Callable[[], None]]] = (
             (

@@ -195,3 +195,42 @@ def test_suite_summary_blind_rating_and_exports(
             assert pair["chosen"] is None
         else:
             assert pair["chosen"] == pair[pair["choice"]]["output"]
+
+
+def test_a_second_run_compared_with_the_first(
+    qtbot: QtBot, window: MainWindow, server: FakeOpenAIServer
+) -> None:
+    fill_suite(window, server)
+    window.cases.set_repeats(1)
+    window.cases.set_cases(CASES[:10])  # 3 x 2 x 10 = 60 calls: still over the preflight line
+    run_suite_of(qtbot, window, 60)
+    first = window.evaluation.run_id
+    assert first is not None
+    # fake-b now answers "yes" to plain prompts too: plain x fake-b goes from 0/10 to 10/10.
+    server.behave("fake-b", Behaviour(reply="no", replies=(("SHOUT", "yes"), ("Answer", "yes"))))
+    run_suite_of(qtbot, window, 60)
+    assert window.evaluation.run_id != first
+    window.results_menu.compare_with(first)
+    qtbot.waitUntil(lambda: window.results_menu.compare_dialog is not None)
+    dialog = window.results_menu.compare_dialog
+    assert dialog is not None
+    cases = dialog.case_model()
+    dialog.set_filter("Better")
+    better = [cases.change_at(row) for row in range(cases.rowCount())]
+    assert len(better) == 10
+    assert {c.column for c in better if c is not None} == {ColumnKey("plain", "fake-b")}
+    dialog.set_filter("Worse")
+    assert cases.rowCount() == 0
+    dialog.close()
+
+
+def run_suite_of(qtbot: QtBot, window: MainWindow, calls: int) -> None:
+    window.activateWindow()
+    window.actions_by_name["run"].trigger()
+    qtbot.waitUntil(lambda: window.preflight.dialog is not None, timeout=20_000)
+    dialog = window.preflight.dialog
+    assert dialog is not None
+    qtbot.mouseClick(dialog.run_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.evaluation.verdicts()) == calls, timeout=60_000)
+    qtbot.waitUntil(lambda: window.evaluation.run_id is not None, timeout=10_000)
+    qtbot.waitUntil(window.actions_by_name["run"].isEnabled, timeout=10_000)
