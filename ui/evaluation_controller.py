@@ -22,11 +22,11 @@ from ui.task_bridge import RunBridge
 from workbench.checks import Verdict
 from workbench.domain import Cell, CellResult, ModelSpec
 from workbench.errors import WorkbenchError
-from workbench.evaluation import CellVerdict, judge
+from workbench.evaluation import CellVerdict
 from workbench.judgements import Judgement
 from workbench.llm_judge import JudgeTask, judgement_of, plan_judging
 from workbench.ratings import Mark
-from workbench.rejudge import cases_of, graded_of, judge_results
+from workbench.rejudge import cases_of, judge_one, judge_stored
 from workbench.store_api import StoredRun
 from workbench.suite import Case, Suite
 
@@ -113,11 +113,7 @@ class EvaluationController(QObject):
         self._judge_result(result)
 
     def _judge_result(self, result: CellResult) -> CellVerdict:
-        row = result.cell.case_index or 0
-        case = (
-            self._cases[row] if row < len(self._cases) else Case(vars=dict(result.cell.variables))
-        )
-        verdict = judge(result, case, row + 1, self.suite, self._graded.get(result.cell.index))
+        verdict = judge_one(result, self._cases, self.suite, self._graded)
         self._verdicts[result.cell.index] = verdict
         self.matrix.cell_ended(verdict)
         self.verdicts_changed.emit()
@@ -200,16 +196,11 @@ class EvaluationController(QObject):
         suite: Suite | None,
         judgements: Sequence[Judgement],
     ) -> None:
-        cells = sorted([r.cell for r in stored.results] + list(stored.missing), key=_index)
+        judged = judge_stored(stored, suite, judgements)
         self.suite = suite or Suite("", ())
         self._run_id = stored.info.id
-        self._graded = graded_of(judgements)
-        self._cases = cases_of(cells, self.suite)
-        verdicts = judge_results(stored.results, self._cases, self.suite, self._graded)
-        self._verdicts = {v.result.cell.index: v for v in verdicts}
-        self.matrix.load(cells, verdicts, self._cases, stored.info.id, marks)
+        self._graded = judged.graded
+        self._cases = judged.cases
+        self._verdicts = {v.result.cell.index: v for v in judged.verdicts}
+        self.matrix.load(judged.cells, judged.verdicts, judged.cases, stored.info.id, marks)
         self.verdicts_changed.emit()
-
-
-def _index(cell: Cell) -> int:
-    return cell.index

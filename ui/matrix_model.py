@@ -206,8 +206,6 @@ class MatrixModel(QAbstractTableModel):
         self._search.pop(self._where[index][0], None)
         self._touch(slot)
         self._summaries_due()
-        if len(self._verdicts) == len(self._where):
-            heap.settle()  # every trial has ended: the run's objects live until the next one
 
     def set_mark(self, cell_index: int, mark: Mark) -> None:
         slot = self._slot_of(cell_index)
@@ -223,6 +221,10 @@ class MatrixModel(QAbstractTableModel):
             self._touch(slot)
 
     # --- reading it -----------------------------------------------------------------------------
+
+    def marks(self) -> dict[int, Mark]:
+        """Every mark set on the trials shown, by cell index."""
+        return dict(self._marks)
 
     def mark_of(self, cell_index: int) -> Mark:
         return self._marks.get(cell_index, Mark())
@@ -386,6 +388,7 @@ class MatrixModel(QAbstractTableModel):
             self._complete = True
             self._summary_timer.stop()
             self._emit_summaries()
+            heap.settle()  # every trial has ended: the run's objects live until the next one
             return
         if self._summary_timer.isActive():
             return

@@ -22,13 +22,11 @@ from ui.evaluation_controller import EvaluationController
 from ui.scoreboard_panel import ScoreboardPanel
 from ui.services import Services
 from workbench.ab_pairs import pairs_to_judge
-from workbench.judgements import Judgement
 from workbench.matrix import Matrix, build_matrix
-from workbench.ratings import Mark, Preference
-from workbench.rejudge import cases_of, graded_of, judge_results
+from workbench.ratings import Preference
+from workbench.rejudge import JudgedRun, judge_stored
 from workbench.results_export import export_preferences, export_results
-from workbench.store_api import RunInfo, StoredRun
-from workbench.suite import Case, Suite
+from workbench.store_api import RunInfo
 
 if TYPE_CHECKING:
     from storage.run_store import SqlRunStore
@@ -113,14 +111,6 @@ class ResultsMenu(QObject):
     def _matrix(self) -> Matrix:
         return self._evaluation.matrix.matrix()
 
-    def _marks(self) -> dict[int, Mark]:
-        marks: dict[int, Mark] = {}
-        for verdict in self._evaluation.verdicts():
-            mark = self._evaluation.matrix.mark_of(verdict.result.cell.index)
-            if mark != Mark():
-                marks[verdict.result.cell.index] = mark
-        return marks
-
     def _run_id(self) -> int | None:
         return self._evaluation.run_id
 
@@ -141,7 +131,11 @@ class ResultsMenu(QObject):
             self.export_results_to(path)
 
     def export_results_to(self, path: Path) -> None:
-        matrix, marks, cases = self._matrix(), self._marks(), self._evaluation.cases()
+        matrix, marks, cases = (
+            self._matrix(),
+            self._evaluation.matrix.marks(),
+            self._evaluation.cases(),
+        )
         title = f"Prompt Workbench: {self._evaluation.suite.name or 'results'}"
         self._services.background.run(
             lambda: export_results(path, matrix, marks=marks, cases=cases, title=title),
@@ -312,15 +306,15 @@ class ResultsMenu(QObject):
         after_matrix, after_cases = self._matrix(), self._evaluation.cases()
         after_label = f"run #{self._run_id()}"
 
-        def load(store: SqlRunStore) -> tuple[Matrix, list[Case]]:
-            return judged_run(
+        def load(store: SqlRunStore) -> JudgedRun:
+            return judge_stored(
                 store.load_run(before_id), store.run_suite(before_id), store.judgements(before_id)
             )
 
-        def show(loaded: tuple[Matrix, list[Case]]) -> None:
+        def show(before: JudgedRun) -> None:
             from ui.compare_dialog import CompareDialog  # noqa: PLC0415 - built when first opened
 
-            before_matrix, before_cases = loaded
+            before_matrix, before_cases = build_matrix(before.cells, before.verdicts), before.cases
             dialog = CompareDialog(
                 f"run #{before_id}",
                 before_matrix,
@@ -340,17 +334,6 @@ class ResultsMenu(QObject):
             lambda exc: self._presenter.present(exc, f"open run {before_id}"),
             owner=self,
         )
-
-
-def judged_run(
-    stored: StoredRun, suite: Suite | None, judgements: Sequence[Judgement]
-) -> tuple[Matrix, list[Case]]:
-    """A kept run's matrix, judged with the checks it ran with and its kept judge verdicts."""
-    suite = suite or Suite("", ())
-    cells = sorted([r.cell for r in stored.results] + list(stored.missing), key=lambda c: c.index)
-    cases = cases_of(cells, suite)
-    verdicts = judge_results(stored.results, cases, suite, graded_of(judgements))
-    return build_matrix(cells, verdicts), cases
 
 
 def _run_label(info: RunInfo) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from storage.marks import clean_note
 from ui.error_presenter import ErrorPresenter
 from ui.results_model import CellStatus, ResultsModel
 from ui.services import Services
@@ -243,7 +244,7 @@ class RunController(QObject):
 
     def note(self, cell_index: int, note: str | None) -> None:
         """A note (None or blank clears it) on a cell of the run shown."""
-        note = note if note is not None and note.strip() else None
+        note = clean_note(note)  # as the store keeps it, so the matrix shows the same
         self._mark(cell_index, "note", note, lambda s, r, i: s.note_cell(r, i, note))
 
     def mark_of(self, cell_index: int) -> Mark:

@@ -7,12 +7,14 @@ store (`Judgement`s) and are never re-asked.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from workbench.checks import Verdict
 from workbench.domain import Cell, CellResult
 from workbench.evaluation import CellVerdict, judge
 from workbench.judgements import Judgement
+from workbench.store_api import StoredRun
 from workbench.suite import Case, Suite
 
 
@@ -35,17 +37,45 @@ def graded_of(judgements: Sequence[Judgement]) -> dict[int, dict[int, Verdict]]:
     return graded
 
 
+def judge_one(
+    result: CellResult,
+    cases: Sequence[Case],
+    suite: Suite,
+    graded: Mapping[int, Mapping[int, Verdict]] | None = None,
+) -> CellVerdict:
+    """One result judged as its case; a row beyond `cases` is judged as its own variables."""
+    row = result.cell.case_index or 0
+    case = cases[row] if row < len(cases) else Case(vars=dict(result.cell.variables))
+    return judge(result, case, row + 1, suite, (graded or {}).get(result.cell.index))
+
+
 def judge_results(
     results: Sequence[CellResult],
     cases: Sequence[Case],
     suite: Suite,
-    graded: dict[int, dict[int, Verdict]] | None = None,
+    graded: Mapping[int, Mapping[int, Verdict]] | None = None,
 ) -> list[CellVerdict]:
-    """Every result judged, in cell order; a row beyond `cases` is judged as its own variables."""
-    verdicts = []
-    for result in sorted(results, key=lambda r: r.cell.index):
-        row = result.cell.case_index or 0
-        case = cases[row] if row < len(cases) else Case(vars=dict(result.cell.variables))
-        kept = (graded or {}).get(result.cell.index)
-        verdicts.append(judge(result, case, row + 1, suite, kept))
-    return verdicts
+    """Every result judged, in cell order."""
+    ordered = sorted(results, key=lambda r: r.cell.index)
+    return [judge_one(result, cases, suite, graded) for result in ordered]
+
+
+@dataclass(frozen=True, slots=True)
+class JudgedRun:
+    """A kept run as the matrix shows it: its plan, cases, verdicts and kept model verdicts."""
+
+    cells: list[Cell]
+    cases: list[Case]
+    verdicts: list[CellVerdict]
+    graded: dict[int, dict[int, Verdict]]
+
+
+def judge_stored(
+    stored: StoredRun, suite: Suite | None, judgements: Sequence[Judgement]
+) -> JudgedRun:
+    """A kept run judged with the suite kept with it (none: no checks) and its judgements."""
+    suite = suite or Suite("", ())
+    cells = sorted([r.cell for r in stored.results] + list(stored.missing), key=lambda c: c.index)
+    cases = cases_of(cells, suite)
+    graded = graded_of(judgements)
+    return JudgedRun(cells, cases, judge_results(stored.results, cases, suite, graded), graded)

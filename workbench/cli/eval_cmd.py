@@ -21,7 +21,7 @@ from workbench.cli.budget import add_budget_option
 from workbench.cli.session import Recording, options_record, run_cells
 from workbench.cli.store_loader import add_db_option, open_store, store_available
 from workbench.cli.table import render_table
-from workbench.domain import CellResult, ModelSpec
+from workbench.domain import ModelSpec
 from workbench.errors import UsageError, WorkbenchError
 from workbench.evaluation import CellVerdict, judge, scores, unsupported_types
 from workbench.formats.detect import read_suite
@@ -30,6 +30,7 @@ from workbench.junit import write_junit
 from workbench.llm_judge import JudgeTask, check_judging, judgement_of, plan_judging
 from workbench.plan import build_plan
 from workbench.records import to_record
+from workbench.rejudge import graded_of, judge_results
 from workbench.retry import RetryPolicy
 from workbench.runner import RunOptions
 from workbench.secrets import KeyStore
@@ -137,7 +138,7 @@ def eval_command(args: argparse.Namespace, keys: KeyStore | None) -> int:
             recording = Recording(store, store.start_run(cells, options_record(options)))
             store.set_run_suite(recording.run_id, suite)  # so the window judges it the same way
         results = run_cells(cells, options, keys, total=len(cells), recording=recording)
-        verdicts = _judge_all(results, cases, suite)
+        verdicts = judge_results(results, cases, suite)
         tasks = judges.plan(verdicts, suite, first_index=len(cells))
         # The budget is the suite's calls': judging what was answered is never cut short by it.
         judgements = _run_judges(tasks, dataclasses.replace(options, budget_usd=None), keys)
@@ -158,15 +159,6 @@ def _store(args: argparse.Namespace) -> RunStore | None:
     if args.no_store or (args.db is None and not store_available()):
         return None
     return open_store(args.db)
-
-
-def _judge_all(results: list[CellResult], cases: list[Case], suite: Suite) -> list[CellVerdict]:
-    ordered = sorted(results, key=lambda r: r.cell.index)
-    verdicts = []
-    for result in ordered:
-        number = (result.cell.case_index or 0) + 1
-        verdicts.append(judge(result, cases[number - 1], number, suite))
-    return verdicts
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,9 +214,7 @@ def _keep_judgements(recording: Recording, judgements: list[Judgement]) -> None:
 def _rejudge(
     verdicts: list[CellVerdict], judgements: list[Judgement], suite: Suite
 ) -> list[CellVerdict]:
-    graded: dict[int, dict[int, Verdict]] = {}
-    for judgement in judgements:
-        graded.setdefault(judgement.cell, {})[judgement.position] = judgement.verdict
+    graded = graded_of(judgements)
     return [
         judge(v.result, v.case, v.case_number, suite, graded[v.result.cell.index])
         if v.result.cell.index in graded
