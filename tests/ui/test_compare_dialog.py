@@ -9,20 +9,13 @@ from PySide6.QtWidgets import QComboBox, QLabel, QTableView, QTextBrowser
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from tests.support.results import ended
 from ui.compare_dialog import CompareDialog, OutputDiffDialog
 from ui.diff_view import HINT, DiffView
 from workbench.domain import (
-    Cell,
-    CellError,
-    CellResult,
-    Cost,
-    CostSource,
     Message,
     ModelSpec,
     PromptTemplate,
-    Timings,
-    TokensSource,
-    Usage,
 )
 from workbench.evaluation import judge
 from workbench.matrix import Matrix, build_matrix
@@ -64,22 +57,15 @@ def run(outputs: Mapping[str, Trials]) -> tuple[Matrix, list[dict[str, str]]]:
         trials = repeats[cell.variables["x"]]
         if cell.repeat < len(trials):
             row = cell.case_index or 0
-            judged.append(judge(result(cell, trials[cell.repeat]), cases[row], row + 1, suite))
+            judged.append(
+                judge(
+                    ended(cell, trials[cell.repeat], error="The server failed (500)."),
+                    cases[row],
+                    row + 1,
+                    suite,
+                )
+            )
     return build_matrix(cells, judged), variable_sets
-
-
-def result(cell: Cell, output: str | None) -> CellResult:
-    failed = output is None
-    return CellResult(
-        cell=cell,
-        output=output or "",
-        finish_reason=None if failed else "stop",
-        usage=None if failed else Usage(10, 5, TokensSource.REPORTED),
-        cost=Cost(None if failed else 0.01, CostSource.USER),
-        timings=None if failed else Timings(25.0, 100.0, 50.0),
-        attempts=1,
-        error=CellError("server_error", "The server failed (500).", True) if failed else None,
-    )
 
 
 def open_dialog(

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
+from tests.support.results import ended
 from workbench.domain import (
     Cell,
-    CellError,
-    CellResult,
-    Cost,
-    CostSource,
     Message,
     ModelSpec,
     PromptTemplate,
-    Timings,
-    TokensSource,
-    Usage,
 )
 from workbench.evaluation import CellVerdict, judge
 from workbench.matrix import ColumnKey, build_matrix, paired_outcomes, trial_score
@@ -27,28 +21,6 @@ CASES = (Case({"x": "one"}), Case({"x": "two"}))
 SUITE = Suite("s", (A, B), (M,), CASES, (Check("icontains", "{{x}}"),))
 
 
-def result(
-    cell: Cell,
-    output: str,
-    *,
-    latency: float = 100.0,
-    cost: float | None = 0.01,
-    failed: bool = False,
-) -> CellResult:
-    return CellResult(
-        cell=cell,
-        output="" if failed else output,
-        finish_reason=None if failed else "stop",
-        usage=None if failed else Usage(10, 5, TokensSource.REPORTED),
-        cost=Cost(
-            None if failed else cost, CostSource.UNKNOWN if cost is None else CostSource.USER
-        ),
-        timings=None if failed else Timings(latency / 4, latency, latency / 2),
-        attempts=1,
-        error=CellError("server_error", "boom", True) if failed else None,
-    )
-
-
 def verdicts(outputs: dict[int, str | None]) -> tuple[list[Cell], list[CellVerdict]]:
     cells = build_plan(SUITE.prompts, SUITE.models, [c.vars for c in CASES], repeats=2)
     judged = []
@@ -56,7 +28,7 @@ def verdicts(outputs: dict[int, str | None]) -> tuple[list[Cell], list[CellVerdi
         output = outputs.get(cell.index)
         if cell.index not in outputs:
             continue
-        made = result(cell, output or "", failed=output is None)
+        made = ended(cell, output)
         case = cell.case_index or 0
         judged.append(judge(made, CASES[case], case + 1, SUITE))
     return cells, judged
@@ -102,7 +74,7 @@ def test_column_summary_by_hand() -> None:
 
 def test_unknown_cost_makes_the_total_unknown() -> None:
     cells = build_plan([A], [M], [{"x": "one"}])
-    judged = [judge(result(cells[0], "one", cost=None), CASES[0], 1, SUITE)]
+    judged = [judge(ended(cells[0], "one", cost=None), CASES[0], 1, SUITE)]
     assert build_matrix(cells, judged).summaries[0].cost_usd is None
 
 
@@ -126,5 +98,5 @@ def test_paired_outcomes_follow_case_and_repeat() -> None:
 def test_trial_score_is_the_mean_of_check_scores() -> None:
     suite = Suite("s", (A,), (M,), CASES, (Check("icontains", "{{x}}"), Check("icontains", "zzz")))
     cell = build_plan([A], [M], [{"x": "one"}])[0]
-    assert trial_score(judge(result(cell, "one"), CASES[0], 1, suite)) == 0.5
-    assert trial_score(judge(result(cell, "", failed=True), CASES[0], 1, suite)) == 0.0
+    assert trial_score(judge(ended(cell, "one"), CASES[0], 1, suite)) == 0.5
+    assert trial_score(judge(ended(cell, None), CASES[0], 1, suite)) == 0.0

@@ -6,18 +6,11 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
+from tests.support.results import ended
 from workbench.domain import (
-    Cell,
-    CellError,
-    CellResult,
-    Cost,
-    CostSource,
     Message,
     ModelSpec,
     PromptTemplate,
-    Timings,
-    TokensSource,
-    Usage,
 )
 from workbench.evaluation import judge
 from workbench.matrix import ColumnKey, ColumnSummary, Matrix, build_matrix
@@ -54,22 +47,8 @@ def run(
         if cell.repeat >= len(trials):
             continue  # not ended
         row = cell.case_index or 0
-        judged.append(judge(result(cell, trials[cell.repeat]), cases[row], row + 1, suite))
+        judged.append(judge(ended(cell, trials[cell.repeat]), cases[row], row + 1, suite))
     return build_matrix(cells, judged), variable_sets
-
-
-def result(cell: Cell, output: str | None) -> CellResult:
-    failed = output is None
-    return CellResult(
-        cell=cell,
-        output=output or "",
-        finish_reason=None if failed else "stop",
-        usage=None if failed else Usage(10, 5, TokensSource.REPORTED),
-        cost=Cost(None if failed else 0.01, CostSource.USER),
-        timings=None if failed else Timings(25.0, 100.0, 50.0),
-        attempts=1,
-        error=CellError("server_error", "boom", True) if failed else None,
-    )
 
 
 def test_cases_match_by_variables_when_reordered_added_and_dropped() -> None:
