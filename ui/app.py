@@ -18,6 +18,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from ui.background import Background
+from ui.collector import GuiThreadCollector
 from ui.main_window import MainWindow
 from ui.preferences import APPLICATION, ORGANIZATION, Preferences
 from ui.services import Services
@@ -94,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName(APPLICATION)
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("prompt-workbench")
+    GuiThreadCollector(app)  # before any worker thread starts: cycles die on this thread only
     services = build_services(args)
     window = MainWindow(services)
     window.presenter.install_excepthook()
