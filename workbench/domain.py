@@ -106,6 +106,8 @@ class ModelSpec:
     transport: Transport = "auto"
     price: UserPrice | None = None
     api_key_name: str | None = None
+    # What running a local model costs per hour of use (hardware, power); None: nothing.
+    hourly_usd: float | None = None
 
     @property
     def label(self) -> str:
@@ -141,6 +143,7 @@ class CostSource(enum.StrEnum):
     LOCAL = "local"
     UNKNOWN = "unknown"
     CACHED = "cached"  # reused from the store: nothing was sent, nothing paid
+    LOCAL_HOURLY = "local-hourly"  # a local model's price per hour times the call's latency
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,12 +160,47 @@ class Cost:
 
 
 @dataclass(frozen=True, slots=True)
+class ServerTimings:
+    """What the server measured itself (llama.cpp's `timings`, Ollama's eval counts), in ms.
+
+    Prefill (reading the prompt) and decode (writing the answer) apart, which a client clock
+    cannot separate: its time to first token also holds queueing and the network.
+    """
+
+    prompt_tokens: int | None = None
+    prompt_ms: float | None = None
+    decode_tokens: int | None = None
+    decode_ms: float | None = None
+
+    @property
+    def prefill_tokens_per_s(self) -> float | None:
+        return _rate(self.prompt_tokens, self.prompt_ms)
+
+    @property
+    def decode_tokens_per_s(self) -> float | None:
+        return _rate(self.decode_tokens, self.decode_ms)
+
+
+def _rate(count: int | None, ms: float | None) -> float | None:
+    if count is None or ms is None or count <= 0 or ms <= 0:
+        return None
+    return count / (ms / 1000.0)
+
+
+@dataclass(frozen=True, slots=True)
 class Timings:
-    """Client-side monotonic timings of the successful attempt, in milliseconds."""
+    """Client-side monotonic timings of the successful attempt, in milliseconds.
+
+    `load_ms` is the time the server says it spent loading the model for this call (Ollama's
+    load_duration), kept apart from `ttft_ms`, which it would otherwise swell. `server` holds the
+    server's own prefill and decode figures where it reports them.
+    """
 
     ttft_ms: float | None
     latency_ms: float
     decode_ms: float | None
+    load_ms: float | None = None
+    server: ServerTimings | None = None
 
     def output_tokens_per_s(self, output_tokens: int) -> float | None:
         """Output tokens over the time from first token to last byte (None when unmeasurable).

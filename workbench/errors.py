@@ -66,6 +66,11 @@ class ErrorKind(enum.Enum):
     UNSUPPORTED = ("unsupported", False, "this model or parameter is not supported")
     CANCELLED = ("cancelled", False, "the run was cancelled")
     BUDGET = ("budget_reached", False, "the run's budget was reached")  # RunOptions.budget_usd
+    OFFLINE = (
+        "offline_refused",
+        False,
+        "offline mode refused a connection to a host that is not this machine",
+    )
     UNKNOWN = ("unknown", False, "the call failed")
 
     def __init__(self, code: str, retryable: bool, summary: str) -> None:

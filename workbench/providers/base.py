@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from workbench.domain import Message, ModelParams
+from workbench.domain import Message, ModelParams, ServerTimings
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,8 @@ class StreamPiece:
     finish_reason: str | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    server_timings: ServerTimings | None = None  # the server's own prefill/decode figures
+    load_ms: float | None = None  # model load time the server reported for this call
 
 
 class ChatClient(Protocol):
