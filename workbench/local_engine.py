@@ -1,0 +1,493 @@
+"""A GGUF model file served by a llama.cpp server that the workbench starts and stops itself.
+
+People who have a .gguf file and no server pick the file; this module checks it is a model
+(reading its header only, so a 40 GB file answers at once and a hostile one cannot make us
+allocate gigabytes), starts llama-cpp-python's OpenAI-compatible server on a free loopback port
+as a child process, waits until it answers, and stops it. From then on the file is one more
+OpenAI-compatible endpoint (`model_spec()`), run like any other.
+
+Two halves, the header reader (`check_gguf`) and the process (`EngineProcess`), kept together
+while nothing else reads GGUF; the first to grow should move to a module of its own.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import contextlib
+import functools
+import importlib.util
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, BinaryIO
+
+from workbench.domain import ModelSpec
+from workbench.errors import WorkbenchError
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+_INSTALL = 'pip install "prompt-workbench[engine]"'
+_SERVER_EXTRAS = ("uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings")
+_OUTPUT_LINES = 2000
+_ERROR_LINES = 6
+_ERROR_WORDS = ("error", "fail", "invalid", "unknown")
+_POLL_S = 0.1
+_DRAIN_S = 1.0
+# llama_cpp.server lets these environment variables override its command line (HOST, PORT,
+# CONFIG_FILE) or switch on a bearer-token check (API_KEY): the child must see only our flags.
+_OVERRIDING_ENV = frozenset({"HOST", "PORT", "CONFIG_FILE"})
+
+
+class EngineError(WorkbenchError):
+    """A model file the engine cannot serve, or an engine that would not start."""
+
+
+# --- the file's header ----------------------------------------------------------------
+
+_GGUF_MAGIC = b"GGUF"
+_MAX_KEY_BYTES = 65_535  # the GGUF spec's own limit on a key's length
+_MAX_TEXT_BYTES = 65_536  # a value we keep (a name); longer ones are skipped, not read
+_MAX_ARRAY_DEPTH = 3
+_STRING, _ARRAY = 8, 9
+_SCALARS: dict[int, str] = {
+    0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?",
+    10: "<Q", 11: "<q", 12: "<d",
+}  # fmt: skip
+# llama.cpp's llama_ftype: what general.file_type says about the weights' quantisation.
+_FILE_TYPES: dict[int, str] = {
+    0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 8: "Q5_0", 9: "Q5_1", 10: "Q2_K",
+    11: "Q3_K_S", 12: "Q3_K_M", 13: "Q3_K_L", 14: "Q4_K_S", 15: "Q4_K_M", 16: "Q5_K_S",
+    17: "Q5_K_M", 18: "Q6_K", 19: "IQ2_XXS", 20: "IQ2_XS", 21: "Q2_K_S", 22: "IQ3_XS",
+    23: "IQ3_XXS", 24: "IQ1_S", 25: "IQ4_NL", 26: "IQ3_S", 27: "IQ3_M", 28: "IQ2_S",
+    29: "IQ2_M", 30: "IQ4_XS", 31: "IQ1_M", 32: "BF16", 36: "TQ1_0", 37: "TQ2_0",
+    38: "MXFP4_MOE",
+}  # fmt: skip
+_WANTED_TEXT = frozenset({"general.architecture", "general.name"})
+
+
+@dataclass(frozen=True, slots=True)
+class GgufInfo:
+    """What a GGUF file's header says about the model, read without touching the weights."""
+
+    path: Path
+    size_bytes: int
+    version: int
+    tensor_count: int
+    architecture: str | None  # general.architecture when readable
+    name: str | None  # general.name
+    context_length: int | None  # <architecture>.context_length
+    file_type: str | None  # the quantisation, e.g. "F32", "Q4_K_M", from general.file_type
+
+
+class _TruncatedError(Exception):
+    """The file ended where its header said there was more."""
+
+
+class _Header:
+    """Reads a GGUF header from an open file, checking every length against the file's size."""
+
+    def __init__(self, stream: BinaryIO, size: int) -> None:
+        self._stream = stream
+        self._size = size
+
+    def remaining(self) -> int:
+        return self._size - self._stream.tell()
+
+    def first(self, count: int) -> bytes:
+        """Up to `count` bytes; a short read is the caller's to judge."""
+        return self._stream.read(count)
+
+    def take(self, count: int) -> bytes:
+        if count > self.remaining():
+            raise _TruncatedError
+        return self._stream.read(count)
+
+    def skip(self, count: int) -> None:
+        if count > self.remaining():
+            raise _TruncatedError
+        self._stream.seek(count, os.SEEK_CUR)
+
+    def scalar(self, fmt: str) -> int | float | bool:
+        value: int | float | bool = struct.unpack(fmt, self.take(struct.calcsize(fmt)))[0]
+        return value
+
+    def u32(self) -> int:
+        return int(self.scalar("<I"))
+
+    def u64(self) -> int:
+        return int(self.scalar("<Q"))
+
+    def string(self, *, keep: bool) -> str | None:
+        """A length-prefixed UTF-8 string; None (skipped by seeking) unless kept and short."""
+        length = self.u64()
+        if not keep or length > _MAX_TEXT_BYTES:
+            self.skip(length)
+            return None
+        return self.take(length).decode("utf-8", errors="replace")
+
+    def key(self) -> str | None:
+        """A metadata key; None when longer than GGUF allows (then nothing after it is usable)."""
+        length = self.u64()
+        if length > _MAX_KEY_BYTES:
+            return None
+        return self.take(length).decode("utf-8", errors="replace")
+
+
+def check_gguf(path: Path) -> GgufInfo:
+    """Read a GGUF file's header and metadata (never its tensors), or say why it is no model.
+
+    Checks the magic b"GGUF" and version 2 or 3, reads the counts and the metadata this returns,
+    and skips every other value by its type. Every length read from the file is checked against
+    the bytes left in it, so a damaged or hostile header fails instead of allocating.
+    """
+    label = path.name or str(path)
+    if path.is_dir():
+        raise EngineError(f"{label} is a folder, not a GGUF model file")
+    try:
+        with path.open("rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size == 0:
+                raise EngineError(f"{label} is empty")
+            return _read_header(path, label, _Header(stream, size), size)
+    except FileNotFoundError:
+        raise EngineError(f"{label}: no such file") from None
+    except _TruncatedError:
+        raise EngineError(f"{label} ends inside its header (truncated?)") from None
+    except OSError as exc:
+        raise EngineError(f"{label} cannot be read: {exc.strerror or exc}") from exc
+
+
+def _read_header(path: Path, label: str, header: _Header, size: int) -> GgufInfo:
+    magic = header.first(4)
+    if magic != _GGUF_MAGIC:
+        if _GGUF_MAGIC.startswith(magic):
+            raise _TruncatedError
+        raise EngineError(f"{label} is not a GGUF model file (it starts with {magic!r})")
+    version = header.u32()
+    if version not in (2, 3):
+        if int.from_bytes(version.to_bytes(4, "little"), "big") in (2, 3):
+            raise EngineError(
+                f"{label} is a big-endian GGUF file, which llama.cpp here cannot load"
+            )
+        raise EngineError(f"{label} is GGUF version {version}; llama.cpp reads versions 2 and 3")
+    tensor_count = header.u64()
+    kv_count = header.u64()
+    texts: dict[str, str] = {}
+    numbers: dict[str, int] = {}
+    for _ in range(kv_count):
+        key = header.key()
+        if key is None:
+            raise EngineError(f"{label} has a metadata key longer than GGUF allows (damaged?)")
+        kind = header.u32()
+        wanted_text = key in _WANTED_TEXT
+        if kind == _STRING:
+            text = header.string(keep=wanted_text)
+            if text is not None:
+                texts[key] = text
+        elif kind in _SCALARS:
+            value = header.scalar(_SCALARS[kind])
+            if isinstance(value, int) and not isinstance(value, bool):
+                numbers[key] = value
+        else:
+            _skip_value(header, label, kind, depth=0)
+    # The tensor entries follow (32 bytes at the least each); a file too short for them was cut.
+    if tensor_count * 32 > header.remaining():
+        raise _TruncatedError
+    architecture = texts.get("general.architecture")
+    file_type = numbers.get("general.file_type")
+    return GgufInfo(
+        path=path,
+        size_bytes=size,
+        version=version,
+        tensor_count=tensor_count,
+        architecture=architecture,
+        name=texts.get("general.name"),
+        context_length=numbers.get(f"{architecture}.context_length") if architecture else None,
+        file_type=None if file_type is None else _FILE_TYPES.get(file_type, f"type {file_type}"),
+    )
+
+
+def _skip_value(header: _Header, label: str, kind: int, *, depth: int) -> None:
+    if kind == _STRING:
+        header.string(keep=False)
+    elif kind in _SCALARS:
+        header.skip(struct.calcsize(_SCALARS[kind]))
+    elif kind == _ARRAY and depth < _MAX_ARRAY_DEPTH:
+        item_kind = header.u32()
+        count = header.u64()
+        if item_kind in _SCALARS:
+            header.skip(count * struct.calcsize(_SCALARS[item_kind]))
+            return
+        if count * 8 > header.remaining():  # each string or array item holds a length at least
+            raise _TruncatedError
+        for _ in range(count):
+            _skip_value(header, label, item_kind, depth=depth + 1)
+    elif kind == _ARRAY:
+        raise EngineError(f"{label} nests metadata arrays deeper than a model file does (damaged?)")
+    else:
+        raise EngineError(f"{label} has metadata of unknown type {kind} (a newer GGUF version?)")
+
+
+# --- the engine -----------------------------------------------------------------------
+
+
+def engine_missing() -> str | None:
+    """None when llama-cpp-python's server is installed, else what to install.
+
+    Looks the modules up without importing them: importing llama_cpp loads its native library.
+    """
+    package = importlib.util.find_spec("llama_cpp")
+    if package is None:
+        return f"llama-cpp-python is not installed: {_INSTALL}"
+    folders = package.submodule_search_locations or []
+    if not any((Path(folder) / "server" / "__main__.py").is_file() for folder in folders):
+        return f"llama-cpp-python is installed without its server: {_INSTALL}"
+    missing = [name for name in _SERVER_EXTRAS if importlib.util.find_spec(name) is None]
+    if missing:
+        return f"llama-cpp-python's server needs {', '.join(missing)}: {_INSTALL}"
+    return None
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on right now (the engine binds it a moment later)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def _child_environment() -> dict[str, str]:
+    """Ours minus API keys (the engine needs none) and what would override our flags."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if not name.upper().endswith("API_KEY") and name.upper() not in _OVERRIDING_ENV
+    } | {"PYTHONUNBUFFERED": "1"}
+
+
+class EngineProcess:
+    """llama-cpp-python's server on one GGUF file, as a child process on a loopback port.
+
+    `start()` checks the file and spawns; `wait_ready()` blocks until the server answers (run it
+    off the GUI thread); `stop()` ends it. Engines still running when the interpreter exits are
+    stopped then. The child has its own process group, so stopping it ends whatever it started.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        n_ctx: int = 2048,
+        alias: str | None = None,
+        command: Sequence[str] | None = None,
+        host: str = "127.0.0.1",
+        on_output: Callable[[str], None] | None = None,
+    ) -> None:
+        """`command` runs instead of `python -m llama_cpp.server` (tests pass a stand-in);
+        `on_output` gets each line the engine prints, on a reader thread."""
+        self.path = path
+        self.alias = alias or path.stem
+        self.host = host
+        self.n_ctx = n_ctx
+        self.port: int | None = None
+        self.load_ms: float | None = None
+        self.info: GgufInfo | None = None
+        self._default_command = command is None
+        self._command = (sys.executable, "-m", "llama_cpp.server") if command is None else command
+        self._on_output = on_output
+        self._process: subprocess.Popen[bytes] | None = None
+        self._reader: threading.Thread | None = None
+        self._lines: collections.deque[str] = collections.deque(maxlen=_OUTPUT_LINES)
+        self._lock = threading.Lock()
+        self._started_at = 0.0
+
+    @property
+    def api_base(self) -> str:
+        if self.port is None:
+            raise RuntimeError("the engine has not been started")
+        host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
+        return f"http://{host}:{self.port}/v1"
+
+    @property
+    def model_name(self) -> str:
+        return self.alias
+
+    def model_spec(self) -> ModelSpec:
+        return ModelSpec(name=self.alias, api_base=self.api_base)
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def returncode(self) -> int | None:
+        return None if self._process is None else self._process.poll()
+
+    def output(self) -> list[str]:
+        """The last 2,000 lines the engine printed (stdout and stderr, in order)."""
+        with self._lock:
+            return list(self._lines)
+
+    def start(self) -> None:
+        """Check the file, then spawn the server; returns at once (see `wait_ready`)."""
+        if self._process is not None:
+            raise RuntimeError("an EngineProcess starts once; make a new one to start again")
+        missing = engine_missing() if self._default_command else None
+        if missing is not None:
+            raise EngineError(missing)
+        self.info = check_gguf(self.path)
+        self.port = free_port(self.host)
+        args = [
+            *self._command,
+            "--model", str(self.path), "--model_alias", self.alias,
+            "--host", self.host, "--port", str(self.port), "--n_ctx", str(self.n_ctx),
+        ]  # fmt: skip
+        try:
+            self._process = subprocess.Popen(  # noqa: S603 - our own argument list, no shell
+                args,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,  # one pipe keeps the two streams in order
+                env=_child_environment(),
+                start_new_session=os.name == "posix",
+            )
+        except OSError as exc:
+            raise EngineError(f"could not start the engine ({args[0]}): {exc}") from exc
+        self._started_at = time.monotonic()
+        _running().add(self)
+        assert self._process.stdout is not None
+        self._reader = threading.Thread(
+            target=self._read, args=(self._process.stdout,), name="engine-output", daemon=True
+        )
+        self._reader.start()
+
+    def wait_ready(self, timeout_s: float = 120.0) -> None:
+        """Block until the server answers GET /models; on failure say why and leave it stopped."""
+        process = self._process
+        if process is None:
+            raise RuntimeError("start() the engine before waiting for it")
+        url = f"{self.api_base}/models"
+        # No proxy: an http_proxy setting must not route a loopback poll elsewhere.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if process.poll() is not None:
+                self._drain()
+                raise EngineError(f"llama.cpp could not load {self.path.name}: {self._why()}")
+            if _answers(opener, url, max(0.05, min(1.0, deadline - time.monotonic()))):
+                self.load_ms = (time.monotonic() - self._started_at) * 1000
+                return
+            if time.monotonic() >= deadline:
+                self.stop()
+                raise EngineError(
+                    f"{self.path.name}: the engine was not ready after {timeout_s:g} s"
+                )
+            time.sleep(_POLL_S)
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """SIGTERM, wait, then SIGKILL; idempotent. Waits at most a second for the last output."""
+        process = self._process
+        if process is None:
+            return
+        _running().discard(self)
+        if process.poll() is None:
+            self._signal(process, signal.SIGTERM)
+            try:
+                process.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                self._signal(process, signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
+                process.wait(timeout_s)
+        self._drain()
+
+    def __enter__(self) -> EngineProcess:
+        """Started and ready; stopped on leaving the block, however it is left."""
+        self.start()
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- inside -------------------------------------------------------------------------
+
+    @staticmethod
+    def _signal(process: subprocess.Popen[bytes], signum: int) -> None:
+        """Signal the child's whole group (it leads it) while it is not yet reaped."""
+        with contextlib.suppress(ProcessLookupError):
+            if os.name == "posix":
+                os.killpg(process.pid, signum)
+            else:
+                process.send_signal(signum)
+
+    def _read(self, stream: IO[bytes]) -> None:
+        """Reader thread: keep each line and hand it on, until the child closes its output."""
+        with stream:
+            for raw in stream:
+                line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+                with self._lock:
+                    self._lines.append(line)
+                if self._on_output is not None:
+                    self._on_output(line)
+
+    def _drain(self) -> None:
+        """After the child exited: let the reader take the last lines it printed (bounded, as a
+        grandchild outside the group could hold the pipe open)."""
+        if self._reader is not None:
+            self._reader.join(timeout=_DRAIN_S)
+
+    def _why(self) -> str:
+        """The engine's own last error lines, else its last lines, else its exit status."""
+        lines = [line.strip() for line in self.output() if line.strip()]
+        errors = [
+            line.strip()
+            for line in self.output()
+            # Indented lines are a traceback's source lines, which repeat its last line.
+            if line[:1].strip() and any(word in line.lower() for word in _ERROR_WORDS)
+        ]
+        chosen = (errors or lines)[-_ERROR_LINES:]
+        if not chosen:
+            return f"the engine exited with status {self.returncode} and printed nothing"
+        return "\n".join(chosen)
+
+
+def _answers(opener: urllib.request.OpenerDirector, url: str, timeout_s: float) -> bool:
+    try:
+        with opener.open(url, timeout=timeout_s) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+@functools.cache
+def _running() -> set[EngineProcess]:
+    """Engines started and not yet stopped; the first call arranges to stop them all at exit."""
+    live: set[EngineProcess] = set()
+
+    def stop_all() -> None:
+        for engine in list(live):
+            engine.stop(timeout_s=2.0)
+
+    atexit.register(stop_all)
+    return live
