@@ -1,8 +1,11 @@
 """Which model servers run on this machine: the usual local ports, plus endpoints the user added.
 
-Every server is probed at once with `catalogue.endpoint_models`, and the whole search is bounded
-by one timeout, so a hanging server costs the same as a missing one. Only the loopback host and
-the endpoints the caller passes are contacted: discovery never scans a network.
+Every server is probed at once with `catalogue.endpoint_catalogue`, and the whole search is bounded
+by one timeout, so a hanging server costs the same as a missing one. What a server is (Ollama, LM
+Studio, llama.cpp, vLLM) is told from its answers, not from its port: anything may listen on 8080.
+Each server's own details come within the same bound, and a server whose details fail is still up
+with the models it listed. Only the loopback host and the endpoints the caller passes are
+contacted: discovery never scans a network.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from workbench.catalogue import EndpointModel, endpoint_models
+from workbench.catalogue import EndpointModel, endpoint_catalogue
 from workbench.errors import ErrorKind, ProviderError
 
 # The port each local server listens on unless told otherwise; all speak OpenAI's /v1.
@@ -29,11 +32,13 @@ USUAL_SERVERS: Mapping[str, int] = {
 class LocalServer:
     """One probed server: up with the models it lists, or down with a short reason."""
 
-    name: str
+    name: str  # the usual server expected on that port, or the endpoint's host:port
     api_base: str
     up: bool
     models: tuple[EndpointModel, ...] = ()
     error: str | None = None
+    # What answered: "Ollama", "LM Studio", "llama.cpp", "vLLM" or "OpenAI-compatible"; "" if down.
+    server_kind: str = ""
 
 
 async def discover(
@@ -81,16 +86,15 @@ async def _probe(name: str, api_base: str, timeout_s: float) -> LocalServer:
         error = "not a base URL like http://localhost:8080/v1"
         return LocalServer(name, api_base, up=False, error=error)
     try:
-        # The outer bound wins over the client's own (given slack) so a slow server always reads
-        # as "no answer" and a fallback request after a fast failure cannot double the wait.
-        async with asyncio.timeout(timeout_s):
-            models = await endpoint_models(api_base, timeout_s=timeout_s * 2)
+        # The catalogue keeps to the bound itself: the listing by it, or TimeoutError; details
+        # only until it, so a server slow to tell them is up without them.
+        found = await endpoint_catalogue(api_base, timeout_s=timeout_s)
     except TimeoutError:
         return LocalServer(name, api_base, up=False, error=f"no answer within {timeout_s:g} s")
     except ProviderError as exc:
         reason = f"not reachable: {exc.detail}" if exc.kind is ErrorKind.CONNECTION else exc.message
         return LocalServer(name, api_base, up=False, error=reason)
-    return LocalServer(name, api_base, up=True, models=tuple(models))
+    return LocalServer(name, api_base, up=True, models=found.models, server_kind=found.server_kind)
 
 
 def _is_loopback(host: str) -> bool:
