@@ -17,6 +17,7 @@ from workbench.domain import (
     ModelParams,
     ModelSpec,
     PromptTemplate,
+    ServerTimings,
     Timings,
     TokensSource,
     Usage,
@@ -169,12 +170,40 @@ def result_values(result: CellResult) -> dict[str, Any]:
         "ttft_ms": timings.ttft_ms if timings else None,
         "latency_ms": timings.latency_ms if timings else None,
         "decode_ms": timings.decode_ms if timings else None,
+        **_server_figures(timings),
         "cost_usd": result.cost.usd,
         "cost_source": result.cost.source.value,
         "attempts": result.attempts,
         "error": None if error is None else error.as_dict(),
         "cached": result.cached,
     }
+
+
+def _server_figures(timings: Timings | None) -> dict[str, Any]:
+    """The model's load time and the server's own figures as columns, None where not reported.
+
+    Every column is written, None included, so a cell run again never keeps figures from
+    its earlier answer.
+    """
+    server = timings.server if timings else None
+    return {
+        "load_ms": timings.load_ms if timings else None,
+        "server_prompt_tokens": server.prompt_tokens if server else None,
+        "server_prompt_ms": server.prompt_ms if server else None,
+        "server_decode_tokens": server.decode_tokens if server else None,
+        "server_decode_ms": server.decode_ms if server else None,
+    }
+
+
+def _server_timings_of(row: Mapping[str, Any]) -> ServerTimings | None:
+    """The server's figures from a row; None (not an empty ServerTimings) when it gave none."""
+    server = ServerTimings(
+        prompt_tokens=row["server_prompt_tokens"],
+        prompt_ms=row["server_prompt_ms"],
+        decode_tokens=row["server_decode_tokens"],
+        decode_ms=row["server_decode_ms"],
+    )
+    return None if server == ServerTimings() else server
 
 
 def result_of(cell: Cell, row: Mapping[str, Any]) -> CellResult:
@@ -185,7 +214,13 @@ def result_of(cell: Cell, row: Mapping[str, Any]) -> CellResult:
         )
     timings = None
     if row["latency_ms"] is not None:
-        timings = Timings(row["ttft_ms"], row["latency_ms"], row["decode_ms"])
+        timings = Timings(
+            row["ttft_ms"],
+            row["latency_ms"],
+            row["decode_ms"],
+            load_ms=row["load_ms"],
+            server=_server_timings_of(row),
+        )
     error = row["error"]
     return CellResult(
         cell=cell,

@@ -181,6 +181,13 @@ class CellRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
     ended_at: Mapped[str | None] = mapped_column(String(32))
     score: Mapped[int | None] = mapped_column()  # 1..5 (workbench.ratings.check_score); 0005
+    # The model's load time and the server's own prefill and decode figures
+    # (workbench.domain.ServerTimings), where the server reports them; 0006.
+    load_ms: Mapped[float | None] = mapped_column()
+    server_prompt_tokens: Mapped[int | None] = mapped_column()
+    server_prompt_ms: Mapped[float | None] = mapped_column()
+    server_decode_tokens: Mapped[int | None] = mapped_column()
+    server_decode_ms: Mapped[float | None] = mapped_column()
 
 
 def _cell_key(run_id: str, cell: str) -> ForeignKeyConstraint:

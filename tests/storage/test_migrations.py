@@ -19,6 +19,7 @@ from storage.location import resolve
 from storage.marks import CellMark
 from storage.run_store import SqlRunStore
 from storage.schema import Base
+from tests.storage import older_stores
 from tests.storage.builders import finished, plan
 from workbench.ratings import Choice, Preference, Side
 from workbench.store_api import HistoryQuery
@@ -73,7 +74,7 @@ def test_a_first_schema_store_is_backed_up_and_migrated(db_path: Path) -> None:
     old = SqlRunStore(engine, location)  # the repository only needs the first schema's tables
     cells = plan()
     run_id = old.start_run(cells, {"concurrency": 2})
-    old.save_cell(run_id, finished(cells[0], "an aardvark answered"))
+    older_stores.save_cell(old, run_id, finished(cells[0], "an aardvark answered"))
     old.close()
     # Read raw: this code's models know columns the first schema does not have yet.
     first_columns = _columns(db_path, "cells")
@@ -106,8 +107,8 @@ def test_a_0004_store_with_a_marked_run_is_backed_up_and_migrated_to_0005(db_pat
     old = SqlRunStore(engine, location)  # the writes below touch only columns 0004 has
     cells = plan()
     run_id = old.start_run(cells, {"concurrency": 2})
-    old.save_cell(run_id, finished(cells[0], "an aardvark answered"))
-    old.save_cell(run_id, finished(cells[1], "a badger answered"))
+    older_stores.save_cell(old, run_id, finished(cells[0], "an aardvark answered"))
+    older_stores.save_cell(old, run_id, finished(cells[1], "a badger answered"))
     old.rate_cell(run_id, 0, 1)
     old.note_cell(run_id, 1, "terse")
     old.close()
@@ -136,7 +137,7 @@ def test_a_0004_store_with_a_marked_run_is_backed_up_and_migrated_to_0005(db_pat
         store.close()
     for table, columns in tables.items():
         assert _rows(db_path, table, columns) == before[table]  # nothing lost or changed
-    assert _revision(db_path) == migrate.HEAD == "0005"
+    assert _revision(db_path) == migrate.HEAD == "0006"
     backup = db_path.with_name(f"{db_path.name}.bak-0004")
     assert _revision(backup) == "0004"
     assert _rows(backup, "cells", tables["cells"]) == before["cells"]
