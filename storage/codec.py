@@ -115,12 +115,15 @@ def request_hash(cell: Cell) -> str:
 
 def model_options(model: ModelSpec) -> dict[str, Any]:
     price = model.price
-    return {
+    options: dict[str, Any] = {
         "params": params_json(model.params),
         "transport": model.transport,
         "api_key_name": model.api_key_name,
         "price": None if price is None else [price.input_per_mtok, price.output_per_mtok],
     }
+    if model.hourly_usd is not None:  # only when set: rows written before it read the same
+        options["hourly_usd"] = model.hourly_usd
+    return options
 
 
 def model_of(name: str, api_base: str | None, options: Mapping[str, Any]) -> ModelSpec:
@@ -132,6 +135,7 @@ def model_of(name: str, api_base: str | None, options: Mapping[str, Any]) -> Mod
         transport=options.get("transport", "auto"),
         price=None if price is None else UserPrice(price[0], price[1]),
         api_key_name=options.get("api_key_name"),
+        hourly_usd=options.get("hourly_usd"),
     )
 
 

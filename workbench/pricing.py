@@ -1,7 +1,9 @@
 """What a call cost, and where that figure came from.
 
 Prices come from the price map litellm ships (read as a file: importing litellm takes seconds), or
-from a price the user set. A model served from this machine or the local network costs nothing.
+from a price the user set. A model served from this machine or the local network costs nothing,
+unless the user gave a price per hour of use (`ModelSpec.hourly_usd`): then a call costs that
+share of an hour its latency took.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from workbench.domain import Cost, CostSource, ModelSpec
 _PRICE_MAP_FILE = "model_prices_and_context_window_backup.json"
 _LOCAL_PROVIDERS = ("ollama", "ollama_chat", "lm_studio", "hosted_vllm", "llamafile", "llamacpp")
 _lock = threading.Lock()
+_MS_PER_HOUR = 3_600_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +97,21 @@ def is_local_host(host: str) -> bool:
     return address.is_loopback or address.is_private or address.is_link_local
 
 
-def cost_of(model: ModelSpec, input_tokens: int, output_tokens: int) -> Cost:
+def cost_of(
+    model: ModelSpec, input_tokens: int, output_tokens: int, latency_ms: float | None = None
+) -> Cost:
+    """What one call cost. A price per token the user set wins; then a price per hour (for the
+    call's `latency_ms`; unknown without it); then a local model's nothing; then the price map."""
     if model.price is not None:
         usd = (
             input_tokens * model.price.input_per_mtok + output_tokens * model.price.output_per_mtok
         ) / 1_000_000
         return Cost(usd, CostSource.USER)
+    if model.hourly_usd is not None:
+        # The user's own price for their hardware, local or a rented box on a public address.
+        if latency_ms is None:
+            return Cost(None, CostSource.LOCAL_HOURLY)
+        return Cost(model.hourly_usd * latency_ms / _MS_PER_HOUR, CostSource.LOCAL_HOURLY)
     if is_local(model):
         return Cost(0.0, CostSource.LOCAL)
     price = lookup(model.name)

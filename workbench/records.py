@@ -35,6 +35,14 @@ FIELDS = (
     "api_base",
     "messages",
     "cached",
+    # What the server measured itself, where it reports it (llama.cpp's timings, Ollama's counts).
+    "load_ms",
+    "server_prompt_tokens",
+    "server_prompt_ms",
+    "server_decode_tokens",
+    "server_decode_ms",
+    "prefill_tokens_per_s",
+    "decode_tokens_per_s",
 )
 
 
@@ -46,6 +54,7 @@ def to_record(result: CellResult) -> dict[str, Any]:
     cell = result.cell
     usage = result.usage
     timings = result.timings
+    server = timings.server if timings else None
     error = result.error
     return {
         "prompt": cell.prompt.name,
@@ -69,6 +78,13 @@ def to_record(result: CellResult) -> dict[str, Any]:
         "api_base": cell.model.api_base,
         "messages": [m.as_dict() for m in cell.messages],
         "cached": result.cached,
+        "load_ms": _rounded(timings.load_ms if timings else None, 2),
+        "server_prompt_tokens": server.prompt_tokens if server else None,
+        "server_prompt_ms": _rounded(server.prompt_ms if server else None, 2),
+        "server_decode_tokens": server.decode_tokens if server else None,
+        "server_decode_ms": _rounded(server.decode_ms if server else None, 2),
+        "prefill_tokens_per_s": _rounded(server.prefill_tokens_per_s if server else None, 2),
+        "decode_tokens_per_s": _rounded(server.decode_tokens_per_s if server else None, 2),
     }
 
 

@@ -45,6 +45,9 @@ _PARQUET_TYPES: dict[str, str] = {
         ("repeat", "input_tokens", "output_tokens", "attempts", "case", "cell"), "Int64"
     ),
     **dict.fromkeys(("case_number", "pending_checks", "rating", "human_score"), "Int64"),
+    **dict.fromkeys(("server_prompt_tokens", "server_decode_tokens"), "Int64"),
+    **dict.fromkeys(("load_ms", "server_prompt_ms", "server_decode_ms"), "Float64"),
+    **dict.fromkeys(("prefill_tokens_per_s", "decode_tokens_per_s"), "Float64"),
     **dict.fromkeys(
         ("cost_usd", "ttft_ms", "latency_ms", "output_tokens_per_s", "score"), "Float64"
     ),

@@ -20,7 +20,10 @@ from workbench.domain import (
     CellResult,
     Cost,
     CostSource,
+    Message,
+    ModelParams,
     ModelSpec,
+    ServerTimings,
     Timings,
     TokensSource,
     Usage,
@@ -32,17 +35,22 @@ from workbench.events import (
     CellFinished,
     CellRetrying,
     CellStarted,
+    ModelWarmed,
     RunEvent,
 )
 from workbench.key_requirements import check_route
+from workbench.offline_guard import OfflinePolicy
 from workbench.providers.base import ChatClient, ChatRequest
+from workbench.providers.ollama_native import OllamaNativeClient
 from workbench.providers.openai_compat import OpenAICompatClient
-from workbench.providers.routing import Route, route
+from workbench.providers.routing import OPENAI_BASE, Route, route
 from workbench.retry import RetryPolicy
 from workbench.secrets import KeyStore
 
 Emit = Callable[[RunEvent], None]
 _NO_KEY_NEEDED = "sk-no-key-required"  # the OpenAI SDK under litellm insists on some key
+# The warm-up's prompt: tiny, neutral, and no cell's (see Runner._warm_up).
+WARM_UP_MESSAGES = (Message("user", "Reply with one word: ready"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +58,14 @@ class RunOptions:
     """How a run goes. `budget_usd`: see `Runner.spent_usd` for what counts toward it."""
 
     concurrency: int = 8
-    local_concurrency: int = 2
+    local_concurrency: int = 1  # one call at a time: parallel calls would share one GPU's speed
     hosted_concurrency: int = 16
     timeout_s: float = 60.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     endpoint_limits: Mapping[str, int] = field(default_factory=dict)
     budget_usd: float | None = None  # None: no budget
+    offline: OfflinePolicy | None = None  # None: any host; else refused routes never send
+    warm_up: bool = False  # one untimed call per local model before any cell (Runner._warm_up)
 
     def __post_init__(self) -> None:
         if self.budget_usd is not None and not self.budget_usd > 0:
@@ -66,7 +76,7 @@ class RunOptions:
 class _Prepared:
     route: Route
     api_key: str | None
-    key_error: ProviderError | None
+    key_error: ProviderError | None  # or an offline refusal: the cells fail before any call
 
 
 class Runner:
@@ -104,6 +114,8 @@ class Runner:
         if client is None:
             if transport == "openai":
                 client = OpenAICompatClient()
+            elif transport == "ollama":
+                client = OllamaNativeClient()
             else:
                 from workbench.providers.litellm_provider import LiteLLMClient  # noqa: PLC0415
 
@@ -159,6 +171,9 @@ class Runner:
         in_use = {item.route.transport for item in prepared.values() if item.key_error is None}
         for transport in sorted(in_use):
             await self._client(transport).warm()
+        if self.options.warm_up:
+            async for warmed in self._warm_up(cells, prepared):
+                yield warmed
         ended: set[int] = set()
 
         def emit(event: RunEvent) -> None:
@@ -196,6 +211,60 @@ class Runner:
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._tasks = []
 
+    async def _warm_up(
+        self, cells: Sequence[Cell], prepared: Mapping[ModelSpec, _Prepared]
+    ) -> AsyncIterator[ModelWarmed]:
+        """One untimed call per local model, one model at a time, before any cell starts.
+
+        The first call to a local server pays for loading the model and filling caches; timed, it
+        would make whichever model ran first look slow. The prompt is a neutral one of its own,
+        never a cell's: that would fill the server's prefix cache and flatter that cell's prefill.
+        A failed warm-up is reported and the run goes on; its cells meet the fault themselves.
+        """
+        seen: set[tuple[str, str | None, str]] = set()
+        for model in dict.fromkeys(cell.model for cell in cells):  # in plan order
+            item = prepared[model]
+            target = item.route
+            server_model = (target.transport, target.api_base, target.wire_model)
+            if not target.local or item.key_error is not None or server_model in seen:
+                continue
+            seen.add(server_model)
+            if self._stop_error is not None:
+                return
+            request = ChatRequest(
+                model=target.wire_model,
+                messages=WARM_UP_MESSAGES,
+                params=ModelParams(max_tokens=1),
+                api_base=target.api_base,
+                api_key=item.api_key,
+                timeout_s=self.options.timeout_s,
+            )
+            yield await self._warm_one(model, self._client(target.transport), request)
+
+    async def _warm_one(
+        self, model: ModelSpec, client: ChatClient, request: ChatRequest
+    ) -> ModelWarmed:
+        started = time.monotonic()
+        task = asyncio.create_task(_drain(client, request))
+        self._tasks = [task]  # so that cancel() and a budget stop reach the warm-up too
+        try:
+            await asyncio.wait([task])
+        finally:
+            if not task.done():  # the consumer stopped listening mid-warm-up
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+            self._tasks = []
+        elapsed_ms = (time.monotonic() - started) * 1000
+        if task.cancelled():
+            stopped = self._stop_error or ProviderError(ErrorKind.CANCELLED)
+            return ModelWarmed(model, elapsed_ms, stopped.as_cell_error())
+        error = task.exception()
+        if error is None:
+            return ModelWarmed(model, elapsed_ms, None)
+        if not isinstance(error, ProviderError):
+            raise error  # a bug, not a fault of the server: let it reach the crash report
+        return ModelWarmed(model, elapsed_ms, error.as_cell_error())
+
     def _endpoint_limit(self, target: Route) -> int:
         explicit = self.options.endpoint_limits.get(target.endpoint)
         if explicit is not None:
@@ -204,7 +273,7 @@ class Runner:
         return max(1, limit)
 
     def _prepare(self, models: set[ModelSpec]) -> dict[ModelSpec, _Prepared]:
-        """Route each model and find its key once, so a missing key fails before any call."""
+        """Route each model and find its key once: a missing key or offline refusal fails early."""
         prepared: dict[ModelSpec, _Prepared] = {}
         for model in models:
             target = route(model)
@@ -217,6 +286,9 @@ class Runner:
                     f"set one with `workbench keys set {check.provider}` "
                     f"or the {check.env_var} environment variable",
                 )
+            if self.options.offline is not None:
+                # Offline first: the reason nothing is sent, whether a key is set or not.
+                error = self.options.offline.refusal(_destination(target), model.name) or error
             if key is None and target.transport == "litellm" and target.local:
                 key = _NO_KEY_NEEDED
             prepared[model] = _Prepared(target, key, error)
@@ -274,6 +346,8 @@ class Runner:
         finish_reason: str | None = None
         input_tokens: int | None = None
         output_tokens: int | None = None
+        server: ServerTimings | None = None
+        load_ms: float | None = None
         first: float | None = None
         sent = clock()
         async for piece in client.stream(request):
@@ -286,6 +360,10 @@ class Runner:
                 finish_reason = piece.finish_reason
             if piece.output_tokens is not None:
                 input_tokens, output_tokens = piece.input_tokens, piece.output_tokens
+            if piece.server_timings is not None:
+                server = piece.server_timings
+            if piece.load_ms is not None:
+                load_ms = piece.load_ms
         last = clock()
         output = "".join(parts)
         if output_tokens is not None:
@@ -298,20 +376,43 @@ class Runner:
                 tokens.count_text(output, cell.model.name),
                 TokensSource.ESTIMATED,
             )
+        ttft_ms = (first - sent) * 1000 if first is not None else None
+        if ttft_ms is not None and load_ms is not None:
+            # The server loaded the model before its first token: that is load time, shown
+            # apart, not time to first token (a cold model would otherwise look slow to answer).
+            ttft_ms = max(0.0, ttft_ms - load_ms)
         timings = Timings(
-            ttft_ms=(first - sent) * 1000 if first is not None else None,
+            ttft_ms=ttft_ms,
             latency_ms=(last - sent) * 1000,
             decode_ms=(last - first) * 1000 if first is not None else None,
+            load_ms=load_ms,
+            server=server,
         )
         return CellResult(
             cell=cell,
             output=output,
             finish_reason=finish_reason,
             usage=usage,
-            cost=pricing.cost_of(cell.model, usage.input_tokens, usage.output_tokens),
+            cost=pricing.cost_of(
+                cell.model, usage.input_tokens, usage.output_tokens, timings.latency_ms
+            ),
             timings=timings,
             attempts=attempt,
         )
+
+
+def _destination(target: Route) -> str | None:
+    """Where a route's calls go, for offline mode; None is a hosted provider's default URL."""
+    if target.api_base is not None:
+        return target.api_base
+    if target.local:
+        return "http://localhost"  # a local provider's default server (ollama/ through litellm)
+    return OPENAI_BASE if target.transport == "openai" else None
+
+
+async def _drain(client: ChatClient, request: ChatRequest) -> None:
+    async for _ in client.stream(request):
+        pass
 
 
 def _dollars(usd: float) -> str:

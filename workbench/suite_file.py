@@ -6,6 +6,7 @@ prompts: [classify.prompty]
 models:
   - gpt-4o-mini
   - {name: llama3.2, api_base: "http://127.0.0.1:11434/v1", params: {temperature: 0}}
+  - {name: ollama/qwen2.5, price_per_hour: 0.4}   # what an hour of this machine costs
 cases: cases.csv            # or a list of {vars, description, checks}
 checks:
   - {type: icontains, value: "{{expected}}"}
@@ -32,7 +33,7 @@ from workbench.yaml_writer import dump_yaml
 
 SUITE_FILE = "workbench.yaml"
 SUITE_FIELDS = ("name", "description", "prompts", "models", "cases", "checks")
-MODEL_FIELDS = ("name", "api_base", "transport", "api_key_env", "price", "params")
+MODEL_FIELDS = ("name", "api_base", "transport", "api_key_env", "price", "price_per_hour", "params")
 CASE_FIELDS = ("description", "vars", "checks")
 CHECK_FIELDS = ("type", "value", "threshold", "provider")
 _TRANSPORTS: tuple[Transport, ...] = ("auto", "openai", "litellm")
@@ -145,7 +146,15 @@ def _model(raw: object, doc: YamlDoc, index: int) -> ModelSpec:
         transport=cast("Transport", transport),
         price=_price(fields.get("price"), doc, *at, "price"),
         api_key_name=_key_name(fields.get("api_key_env"), doc, *at, "api_key_env"),
+        hourly_usd=_hourly(fields.get("price_per_hour"), doc, *at, "price_per_hour"),
     )
+
+
+def _hourly(value: object, doc: YamlDoc, *at: str | int) -> float | None:
+    usd = _number(value, doc, *at)
+    if usd is not None and usd < 0:
+        raise UsageError(f"{doc.where(*at)}: price_per_hour is US dollars, 0 or more: {value!r}")
+    return usd
 
 
 def _key_name(value: object, doc: YamlDoc, *at: str | int) -> str | None:
@@ -252,6 +261,8 @@ def model_yaml(model: ModelSpec) -> str | dict[str, Any]:
             "input_per_mtok": model.price.input_per_mtok,
             "output_per_mtok": model.price.output_per_mtok,
         }
+    if model.hourly_usd is not None:
+        fields["price_per_hour"] = model.hourly_usd
     params = model.params.as_request_fields()
     if params:
         fields["params"] = params

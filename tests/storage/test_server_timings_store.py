@@ -15,8 +15,9 @@ from storage import migrate
 from storage.location import resolve
 from storage.run_store import SqlRunStore
 from tests.storage import older_stores
-from tests.storage.builders import failed, finished, plan
-from workbench.domain import Cell, CellResult, ServerTimings, Timings
+from tests.storage.builders import PROMPT, failed, finished, plan
+from workbench.domain import Cell, CellResult, ModelSpec, ServerTimings, Timings
+from workbench.plan import build_plan
 from workbench.store_api import HistoryQuery
 
 _ADDED = (
@@ -193,3 +194,15 @@ def test_downgrade_to_0005_drops_the_columns_and_upgrade_brings_them_back(
         assert [run.id for run in store.history(HistoryQuery(search="badger"))] == [run_id]
     finally:
         store.close()
+
+
+def test_a_local_models_price_per_hour_is_kept_with_its_cells(store: SqlRunStore) -> None:
+    priced = ModelSpec("m1", api_base="http://127.0.0.1:9/v1", hourly_usd=1.8)
+    other = ModelSpec("m2", api_base="http://127.0.0.1:9/v1")
+    cells = build_plan([PROMPT], [priced, other], [{"who": "Ada"}])
+    run_id = store.start_run(cells, {})
+    store.save_cell(run_id, finished(cells[0]))
+    models = [r.cell.model for r in store.load_run(run_id).results]
+    assert [m.hourly_usd for m in models] == [1.8]
+    # Unpriced models are kept as before the field existed (their rows hash and read the same).
+    assert "hourly_usd" not in str(_raw(Path(store.location), "model_options")[1])

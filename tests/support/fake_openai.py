@@ -9,6 +9,11 @@ Replies are deterministic (see :meth:`FakeOpenAIServer.reply_for` and
 :meth:`FakeOpenAIServer.expected_usage`) so tests can assert on exact text and usage, and
 per-model :class:`Fault` queues make rate limits, server errors, dropped connections and
 hangs reproducible.
+
+Local servers' own measurements are faked too, with fixed speeds (:data:`PREFILL_MS_PER_TOKEN`,
+:data:`DECODE_MS_PER_TOKEN`): ``timings=True`` adds llama.cpp's ``timings`` object to the last
+chunks, and in ``ollama`` mode ``POST /api/chat`` answers as Ollama does, NDJSON ending in a
+``done`` line with its eval counts and durations in nanoseconds.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -42,6 +47,12 @@ _STOP_TIMEOUT_S = 5.0
 # Bounds how long runner.cleanup() waits for handlers; ours wake on stop, so this is a backstop.
 _SHUTDOWN_GRACE_S = 0.5
 _CHAT_PATH = "/v1/chat/completions"
+OLLAMA_CHAT_PATH = "/api/chat"
+# What the fake's local servers claim they measured: 500 prompt tokens/s, 40 answer tokens/s.
+PREFILL_MS_PER_TOKEN = 2.0
+DECODE_MS_PER_TOKEN = 25.0
+_NS_PER_MS = 1_000_000
+_OLLAMA_CREATED_AT = "2024-01-01T00:00:00Z"
 
 
 def tokenize(text: str) -> list[str]:
@@ -104,6 +115,9 @@ class Behaviour:
     replies: tuple[tuple[str, str], ...] = ()
     """(needle, reply) pairs tried before ``reply``: the first needle found in any message's
     content picks the reply, so one model can answer different prompts differently."""
+    load_s: float = 0.0
+    """Ollama's /api/chat only: time spent "loading the model" before the first line, reported
+    as the answer's ``load_duration``."""
 
     def reply_to(self, messages: Sequence[Mapping[str, Any]]) -> str | None:
         contents = " ".join(_text_of(m.get("content")) for m in messages)
@@ -126,6 +140,9 @@ class RecordedRequest:
     """Header names are lower-cased so lookups do not depend on the client's spelling."""
     received_at: float
     """``time.monotonic()`` when the request arrived."""
+    finished_at: float | None = None
+    """``time.monotonic()`` when the answer ended (a stream: just before its last bytes were
+    written, so a client's next request always arrives after it); None while in progress."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +160,23 @@ class _Plan:
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": completion,
             "total_tokens": self.prompt_tokens + completion,
+        }
+
+    @property
+    def llama_cpp_timings(self) -> dict[str, float]:
+        """llama.cpp server's ``timings`` object, at the fake's fixed speeds."""
+        predicted = len(self.tokens)
+        prompt_ms = self.prompt_tokens * PREFILL_MS_PER_TOKEN
+        predicted_ms = predicted * DECODE_MS_PER_TOKEN
+        return {
+            "prompt_n": self.prompt_tokens,
+            "prompt_ms": prompt_ms,
+            "prompt_per_token_ms": PREFILL_MS_PER_TOKEN,
+            "prompt_per_second": 1000 / PREFILL_MS_PER_TOKEN,
+            "predicted_n": predicted,
+            "predicted_ms": predicted_ms,
+            "predicted_per_token_ms": DECODE_MS_PER_TOKEN,
+            "predicted_per_second": 1000 / DECODE_MS_PER_TOKEN,
         }
 
 
@@ -209,6 +243,29 @@ def _event(payload: Mapping[str, Any] | str) -> bytes:
     return f"data: {data}\n\n".encode()
 
 
+def _ollama_done(plan: _Plan, behaviour: Behaviour) -> dict[str, Any]:
+    """Ollama's last line: why it stopped, and (with usage reported) its counts and durations."""
+    done: dict[str, Any] = {
+        "message": {"role": "assistant", "content": ""},
+        "done": True,
+        "done_reason": plan.finish_reason,
+    }
+    if not behaviour.report_usage:
+        return done
+    load_ns = round(behaviour.load_s * 1000 * _NS_PER_MS)
+    prompt_ns = round(plan.prompt_tokens * PREFILL_MS_PER_TOKEN * _NS_PER_MS)
+    eval_ns = round(len(plan.tokens) * DECODE_MS_PER_TOKEN * _NS_PER_MS)
+    return {
+        **done,
+        "total_duration": load_ns + prompt_ns + eval_ns,
+        "load_duration": load_ns,
+        "prompt_eval_count": plan.prompt_tokens,
+        "prompt_eval_duration": prompt_ns,
+        "eval_count": len(plan.tokens),
+        "eval_duration": eval_ns,
+    }
+
+
 class FakeOpenAIServer:
     """An OpenAI-compatible chat-completions server on 127.0.0.1, for tests.
 
@@ -222,8 +279,14 @@ class FakeOpenAIServer:
         *,
         ollama: bool = False,
         require_key: str | None = None,
+        port: int = 0,
+        timings: bool = False,
     ) -> None:
-        """``require_key``: answer every /v1 request whose bearer token differs with a 401."""
+        """``require_key``: answer every /v1 request whose bearer token differs with a 401.
+        ``port``: bind this port instead of a free one (a stand-in for a server on its flag).
+        ``timings``: end each stream with llama.cpp's ``timings`` object, as its server does."""
+        self._timings = timings
+        self._bind_port = port
         self._models = tuple(models)
         self._ollama = ollama
         self._require_key = require_key
@@ -231,6 +294,7 @@ class FakeOpenAIServer:
         self._behaviours: dict[str, Behaviour] = {}
         self._faults: dict[str, collections.deque[Fault]] = {}
         self._recorded: list[RecordedRequest] = []
+        self._ends: dict[int, float] = {}  # id(request) -> when its stream's last bytes began
         self._ids = itertools.count(1)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -378,9 +442,10 @@ class FakeOpenAIServer:
         app.router.add_get("/v1/models", self._list_models)
         if self._ollama:
             app.router.add_get("/api/tags", self._ollama_tags)
+            app.router.add_post(OLLAMA_CHAT_PATH, self._ollama_chat)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=_SHUTDOWN_GRACE_S)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self._bind_port)
         await site.start()
         port: int = self._runner.addresses[0][1]
         return port
@@ -417,6 +482,11 @@ class FakeOpenAIServer:
             return False
         return True
 
+    def _answered(self, request: web.Request) -> None:
+        """Mark the end of an answer just before its last bytes go out (see `finished_at`)."""
+        with self._lock:
+            self._ends[id(request)] = time.monotonic()
+
     @staticmethod
     async def _cut(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
         """Abort the TCP connection so the client sees an incomplete body.
@@ -448,8 +518,14 @@ class FakeOpenAIServer:
             received_at=received_at,
         )
         with self._lock:
+            index = len(self._recorded)
             self._recorded.append(recorded)
-        return await handler(request)
+        try:
+            return await handler(request)
+        finally:
+            with self._lock:
+                finished_at = self._ends.pop(id(request), None) or time.monotonic()
+                self._recorded[index] = replace(recorded, finished_at=finished_at)
 
     @web.middleware
     async def _authorize(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -489,6 +565,80 @@ class FakeOpenAIServer:
             for m in self._models
         ]
         return web.json_response({"models": models})
+
+    async def _ollama_chat(self, request: web.Request) -> web.StreamResponse:
+        """Ollama's own chat API: NDJSON lines, the last with its counts and durations."""
+        body = _parse_json_object(await request.read())
+        if body is None:
+            return web.json_response({"error": "invalid character in request body"}, status=400)
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            return web.json_response({"error": "model is required"}, status=400)
+        with self._lock:
+            known = model in self._models or model in self._behaviours
+            behaviour = self._behaviours.get(model, Behaviour())
+            pending = self._faults.get(model)
+            fault = pending.popleft() if pending else None
+        if not known:
+            message = f'model "{model}" not found, try pulling it first'
+            return web.json_response({"error": message}, status=404)
+        if fault is not None and fault.kind == "status":
+            headers = {} if fault.retry_after is None else {"Retry-After": fault.retry_after}
+            text = fault.body or json.dumps({"error": f"fake fault: HTTP {fault.status}"})
+            return web.Response(
+                status=fault.status, text=text, content_type="application/json", headers=headers
+            )
+        if fault is not None and fault.kind == "hang":
+            stopping = self._stopping
+            assert stopping is not None
+            await stopping.wait()
+            return await self._cut(request, web.StreamResponse())
+        raw_options = body.get("options")
+        options = raw_options if isinstance(raw_options, dict) else {}
+        # Ollama's options in the shape _plan reads: num_predict is max_tokens.
+        asked = {
+            "messages": body.get("messages"),
+            "max_tokens": options.get("num_predict"),
+            "stop": options.get("stop"),
+        }
+        plan = self._plan(model, behaviour, asked)
+        drop_after = fault.after_tokens if fault is not None else None
+        try:
+            return await self._ollama_stream(request, model, behaviour, plan, drop_after)
+        except ConnectionError:  # the client went away mid-answer
+            return web.StreamResponse()
+
+    async def _ollama_stream(
+        self,
+        request: web.Request,
+        model: str,
+        behaviour: Behaviour,
+        plan: _Plan,
+        drop_after: int | None,
+    ) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+
+        def line(payload: Mapping[str, Any]) -> bytes:
+            return (
+                json.dumps({"model": model, "created_at": _OLLAMA_CREATED_AT, **payload}) + "\n"
+            ).encode()
+
+        if await self._pause(behaviour.load_s + behaviour.ttft_s):
+            return await self._cut(request, response)
+        tokens = plan.tokens if drop_after is None else plan.tokens[:drop_after]
+        for i, token in enumerate(tokens):
+            if i and await self._pause(behaviour.token_interval_s):
+                return await self._cut(request, response)
+            message = {"role": "assistant", "content": token}
+            await response.write(line({"message": message, "done": False}))
+        if drop_after is not None:
+            return await self._cut(request, response)
+        self._answered(request)
+        await response.write(line(_ollama_done(plan, behaviour)))
+        await response.write_eof()
+        return response
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         body = _parse_json_object(await request.read())
@@ -613,9 +763,11 @@ class FakeOpenAIServer:
             await response.write(chunk([choice({"content": token})]))
         if drop_after is not None:
             return await self._cut(request, response)
-        await response.write(chunk([choice({}, plan.finish_reason)]))
+        self._answered(request)
+        last = {"timings": plan.llama_cpp_timings} if self._timings else {}
+        await response.write(chunk([choice({}, plan.finish_reason)], **last))
         if include_usage:
-            await response.write(chunk([], usage=plan.usage))
+            await response.write(chunk([], usage=plan.usage, **last))
         await response.write(_event("[DONE]"))
         await response.write_eof()
         return response

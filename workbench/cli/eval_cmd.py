@@ -18,7 +18,15 @@ from typing import TextIO
 from workbench import checks
 from workbench.checks import Verdict
 from workbench.cli.budget import add_budget_option
-from workbench.cli.session import Recording, options_record, run_cells
+from workbench.cli.run_cmd import add_local_options, priced_per_hour
+from workbench.cli.session import (
+    Recording,
+    add_offline_options,
+    offline_mode,
+    offline_policy,
+    options_record,
+    run_cells,
+)
 from workbench.cli.store_loader import add_db_option, open_store, store_available
 from workbench.cli.table import render_table
 from workbench.domain import ModelSpec
@@ -28,6 +36,7 @@ from workbench.formats.detect import read_suite
 from workbench.judgements import Judgement
 from workbench.junit import write_junit
 from workbench.llm_judge import JudgeTask, check_judging, judgement_of, plan_judging
+from workbench.offline_guard import OfflinePolicy
 from workbench.plan import build_plan
 from workbench.records import to_record
 from workbench.rejudge import graded_of, judge_results
@@ -78,9 +87,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("--repeat", type=int, default=1, metavar="N", help="samples per cell")
     parser.add_argument("--concurrency", type=int, default=8, metavar="N")
+    parser.add_argument(
+        "--local-concurrency",
+        type=int,
+        default=1,
+        metavar="N",
+        help="calls in flight per local server (default 1: fair timings)",
+    )
+    add_local_options(parser)
     parser.add_argument("--timeout", type=float, default=60.0, metavar="S")
     parser.add_argument("--no-store", action="store_true", help="do not keep this run")
     add_budget_option(parser)
+    add_offline_options(parser)
     add_db_option(parser)
     parser.set_defaults(handler=eval_command)
 
@@ -103,12 +121,19 @@ def _models(suite: Suite, args: argparse.Namespace) -> list[ModelSpec]:
         raise UsageError(f"{args.suite}: the suite names no models; give --model M")
     if args.api_base:
         models = [replace(m, api_base=args.api_base) for m in models]
-    return models
+    return priced_per_hour(models, args.local_price_per_hour)
 
 
 def eval_command(args: argparse.Namespace, keys: KeyStore | None) -> int:
-    if args.repeat < 1 or args.concurrency < 1:
-        raise UsageError("--repeat and --concurrency must be at least 1")
+    with offline_mode(offline_policy(args)) as offline:
+        return _eval_command(args, keys, offline)
+
+
+def _eval_command(
+    args: argparse.Namespace, keys: KeyStore | None, offline: OfflinePolicy | None
+) -> int:
+    if args.repeat < 1 or args.concurrency < 1 or args.local_concurrency < 1:
+        raise UsageError("--repeat, --concurrency and --local-concurrency must be at least 1")
     loaded = read_suite(args.suite)
     suite = loaded.suite
     for note in loaded.dropped:
@@ -130,6 +155,9 @@ def eval_command(args: argparse.Namespace, keys: KeyStore | None) -> int:
         timeout_s=args.timeout,
         retry=RetryPolicy(max_attempts=3),
         budget_usd=args.budget,
+        offline=offline,
+        local_concurrency=args.local_concurrency,
+        warm_up=args.warm_up,
     )
     store = _store(args)
     try:
@@ -141,7 +169,9 @@ def eval_command(args: argparse.Namespace, keys: KeyStore | None) -> int:
         verdicts = judge_results(results, cases, suite)
         tasks = judges.plan(verdicts, suite, first_index=len(cells))
         # The budget is the suite's calls': judging what was answered is never cut short by it.
-        judgements = _run_judges(tasks, dataclasses.replace(options, budget_usd=None), keys)
+        # The judges' models were warmed with the suite's, or are not timed for comparison.
+        judge_options = dataclasses.replace(options, budget_usd=None, warm_up=False)
+        judgements = _run_judges(tasks, judge_options, keys)
         if recording is not None:
             _keep_judgements(recording, judgements)
     finally:

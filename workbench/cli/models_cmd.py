@@ -7,6 +7,7 @@ import asyncio
 import sys
 
 from workbench import catalogue
+from workbench.cli.session import add_offline_options, offline_mode, offline_policy
 from workbench.cli.table import number, render_table
 from workbench.errors import ProviderError
 from workbench.secrets import KeyStore
@@ -22,10 +23,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("--api-base", metavar="URL", help="e.g. http://localhost:11434/v1")
     parser.add_argument("--provider", metavar="NAME", help="only this provider's hosted models")
     parser.add_argument("--search", metavar="TEXT", help="only models whose name contains TEXT")
+    add_offline_options(parser, endpoints=False)
     parser.set_defaults(handler=models_command)
 
 
 def models_command(args: argparse.Namespace, _keys: KeyStore | None) -> int:
+    with offline_mode(offline_policy(args)) as offline:
+        refusal = offline.refusal(args.api_base) if offline and args.api_base else None
+        if refusal is not None:
+            print(f"workbench: {args.api_base}: {refusal.message}", file=sys.stderr)
+            return 1
+        return _models(args)
+
+
+def _models(args: argparse.Namespace) -> int:
     if args.api_base:
         return _endpoint(args.api_base, args.search)
     models = catalogue.hosted_models(args.provider, args.search)

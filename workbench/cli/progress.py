@@ -1,10 +1,16 @@
-"""A one-line live progress bar on a terminal; silent when output is not a terminal."""
+"""A one-line live progress bar on a terminal; silent when output is not a terminal.
+
+Warm-ups (`--warm-up`) are reported as lines of their own whether or not the bar is drawn: they
+come before any cell, and a failed one explains slow or failing cells that follow.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
 from typing import TextIO
+
+from workbench.events import ModelWarmed
 
 _BAR_WIDTH = 28
 _MIN_INTERVAL_S = 0.1
@@ -33,6 +39,10 @@ class Progress:
             self.cost_usd += cost_usd
         self._draw(force=self.done == self.total)
 
+    def model_warmed(self, event: ModelWarmed) -> None:
+        self.stream.write(warmed_line(event) + "\n")
+        self.stream.flush()
+
     def line(self) -> str:
         filled = int(_BAR_WIDTH * self.done / self.total) if self.total else _BAR_WIDTH
         bar = "#" * filled + "." * (_BAR_WIDTH - filled)
@@ -54,3 +64,11 @@ class Progress:
             self._draw(force=True)
             self.stream.write("\n")
             self.stream.flush()
+
+
+def warmed_line(event: ModelWarmed) -> str:
+    """ "warmed up llama3: 812 ms", or why the warm-up failed (the run goes on)."""
+    label = event.model.label
+    if event.error is None:
+        return f"warmed up {label}: {event.elapsed_ms:.0f} ms"
+    return f"warm-up of {label} failed after {event.elapsed_ms:.0f} ms: {event.error.message}"

@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from workbench.cases import load_cases
 from workbench.cli.budget import add_budget_option
-from workbench.cli.session import Recording, from_cache, options_record, run_cells
+from workbench.cli.session import (
+    Recording,
+    add_offline_options,
+    from_cache,
+    offline_mode,
+    offline_policy,
+    options_record,
+    run_cells,
+)
 from workbench.cli.store_loader import add_db_option, open_store, store_available
 from workbench.cli.table import number, render_table, usd
 from workbench.domain import CellResult, Message, ModelParams, ModelSpec, PromptTemplate
 from workbench.errors import UsageError
+from workbench.offline_guard import OfflinePolicy
 from workbench.plan import build_plan
+from workbench.pricing import is_local
 from workbench.prompty import load_prompty
 from workbench.records import RecordWriter
 from workbench.retry import RetryPolicy
@@ -83,10 +95,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument(
         "--local-concurrency",
         type=_positive_int,
-        default=2,
+        default=1,
         metavar="N",
-        help="calls in flight per local server (default 2)",
+        help="calls in flight per local server (default 1: fair timings)",
     )
+    add_local_options(parser)
     parser.add_argument("--temperature", type=float, metavar="X")
     parser.add_argument("--top-p", type=float, metavar="X")
     parser.add_argument("--max-tokens", type=_positive_int, metavar="N")
@@ -115,8 +128,41 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="reuse the stored answer of an identical call (temperature 0 or a seed)",
     )
     add_budget_option(parser)
+    add_offline_options(parser)
     add_db_option(parser)
     parser.set_defaults(handler=run_command)
+
+
+def add_local_options(parser: argparse.ArgumentParser) -> None:
+    """`--warm-up` and `--local-price-per-hour` (shared with `eval`)."""
+    parser.add_argument(
+        "--warm-up",
+        action="store_true",
+        help="before timing anything, send each local model one untimed call (loads the model)",
+    )
+    parser.add_argument(
+        "--local-price-per-hour",
+        type=_hourly_usd,
+        metavar="USD",
+        help="what running local models costs per hour (hardware, power); default: nothing",
+    )
+
+
+def _hourly_usd(text: str) -> float:
+    try:
+        value = float(text.strip().removeprefix("$"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected US dollars like 0.40, not {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text!r}")
+    return value
+
+
+def priced_per_hour(models: Sequence[ModelSpec], hourly_usd: float | None) -> list[ModelSpec]:
+    """`models` with `hourly_usd` set on the local ones (hosted models keep their price map)."""
+    if hourly_usd is None:
+        return list(models)
+    return [replace(m, hourly_usd=hourly_usd) if is_local(m) else m for m in models]
 
 
 def _positive_int(text: str) -> int:
@@ -164,10 +210,13 @@ def _models(args: argparse.Namespace) -> list[ModelSpec]:
         temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens, seed=args.seed
     )
     names = list(dict.fromkeys(args.model))  # the same model twice is one column
-    return [
-        ModelSpec(name=name, api_base=args.api_base, params=params, transport=args.transport)
-        for name in names
-    ]
+    return priced_per_hour(
+        [
+            ModelSpec(name=name, api_base=args.api_base, params=params, transport=args.transport)
+            for name in names
+        ],
+        args.local_price_per_hour,
+    )
 
 
 def _variable_sets(args: argparse.Namespace) -> list[dict[str, str]]:
@@ -178,6 +227,13 @@ def _variable_sets(args: argparse.Namespace) -> list[dict[str, str]]:
 
 
 def run_command(args: argparse.Namespace, keys: KeyStore | None) -> int:
+    with offline_mode(offline_policy(args)) as offline:
+        return _run_command(args, keys, offline)
+
+
+def _run_command(
+    args: argparse.Namespace, keys: KeyStore | None, offline: OfflinePolicy | None
+) -> int:
     cells = build_plan(_prompts(args), _models(args), _variable_sets(args), args.repeat)
     options = RunOptions(
         concurrency=args.concurrency,
@@ -185,6 +241,8 @@ def run_command(args: argparse.Namespace, keys: KeyStore | None) -> int:
         timeout_s=args.timeout,
         retry=RetryPolicy(max_attempts=max(1, args.retries + 1)),
         budget_usd=args.budget,
+        offline=offline,
+        warm_up=args.warm_up,
     )
     store = _store(args)
     writer = RecordWriter(args.out) if args.out else None

@@ -3,17 +3,23 @@
 litellm's stream wrapper spends about 0.45 ms of CPU per chunk; this client reads the same SSE with
 aiohttp for a fraction of that (bench/throughput.py), which keeps a window with many streaming panes
 responsive. It is used for OpenAI and every OpenAI-compatible server, local ones included.
+
+llama.cpp's server adds its own measurements (`timings`: prompt_n, prompt_ms, predicted_n,
+predicted_ms) to the last chunks; they become `StreamPiece.server_timings`. The session, the POST
+and the error table are shared with the Ollama client (`ollama_native.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import math
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import aiohttp
 
+from workbench.domain import ServerTimings
 from workbench.errors import ErrorKind, ProviderError, kind_for_status
 from workbench.providers.base import ChatRequest, StreamPiece
 from workbench.providers.sse import SSEParser
@@ -22,13 +28,16 @@ from workbench.retry import parse_retry_after
 _DONE = b"[DONE]"
 
 
-class OpenAICompatClient:
-    """One aiohttp session per event loop; concurrency is limited by the runner, not the pool."""
+class PooledSession:
+    """One aiohttp session per event loop, opened on first use; shared by the lean clients' shape.
+
+    Concurrency is limited by the runner, not the pool (`limit=0`).
+    """
 
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
 
-    def _get_session(self) -> aiohttp.ClientSession:
+    def get(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=300)
             self._session = aiohttp.ClientSession(
@@ -36,51 +45,83 @@ class OpenAICompatClient:
             )
         return self._session
 
-    async def warm(self) -> None:
-        self._get_session()
-
-    async def aclose(self) -> None:
+    async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+ReadBody = Callable[[aiohttp.ClientResponse], AsyncIterator[StreamPiece]]
+
+
+async def post_stream(
+    session: aiohttp.ClientSession,
+    url: str,
+    payload: dict[str, Any],
+    headers: dict[str, str],
+    *,
+    timeout_s: float,
+    read: ReadBody,
+) -> AsyncIterator[StreamPiece]:
+    """POST `payload` and yield what `read` makes of the streamed body; failures raise
+    ProviderError by one table (HTTP status, timeout, refused connection, a cut stream)."""
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout_s, sock_read=timeout_s)
+    received_any = False
+    try:
+        async with session.post(
+            url, data=json.dumps(payload).encode(), headers=headers, timeout=timeout
+        ) as response:
+            if response.status >= 400:
+                raise await _http_error(response)
+            async for piece in read(response):
+                received_any = True
+                yield piece
+    except ProviderError:
+        raise
+    except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+        raise ProviderError(ErrorKind.TIMEOUT, f"no data from {url} for {timeout_s:g} s") from exc
+    except aiohttp.ClientConnectorError as exc:
+        raise ProviderError(
+            ErrorKind.CONNECTION, f"cannot connect to {exc.host}:{exc.port} ({exc.os_error})"
+        ) from exc
+    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
+        kind = ErrorKind.STREAM_BROKEN if received_any else ErrorKind.CONNECTION
+        raise ProviderError(kind, f"{url}: {exc}") from exc
+    except aiohttp.ClientError as exc:
+        raise ProviderError(ErrorKind.CONNECTION, f"{url}: {exc}") from exc
+
+
+def request_headers(request: ChatRequest, accept: str) -> dict[str, str]:
+    """JSON in, `accept` out, the bearer key when there is one, then the request's own headers."""
+    headers = {"Content-Type": "application/json", "Accept": accept}
+    if request.api_key:
+        headers["Authorization"] = f"Bearer {request.api_key}"
+    headers.update(request.headers)
+    return headers
+
+
+class OpenAICompatClient:
+    """Streams chat completions as server-sent events."""
+
+    def __init__(self) -> None:
+        self._session = PooledSession()
+
+    async def warm(self) -> None:
+        self._session.get()
+
+    async def aclose(self) -> None:
+        await self._session.close()
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamPiece]:
         if not request.api_base:
             raise ProviderError(ErrorKind.BAD_REQUEST, "no base URL for an OpenAI-compatible call")
         url = request.api_base.rstrip("/") + "/chat/completions"
-        headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
-        if request.api_key:
-            headers["Authorization"] = f"Bearer {request.api_key}"
-        headers.update(request.headers)
-        body = json.dumps(_body(request)).encode()
-        timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=request.timeout_s, sock_read=request.timeout_s
-        )
-        received_any = False
-        try:
-            async with self._get_session().post(
-                url, data=body, headers=headers, timeout=timeout
-            ) as response:
-                if response.status >= 400:
-                    raise await _http_error(response)
-                async for piece in _read_stream(response):
-                    received_any = True
-                    yield piece
-        except ProviderError:
-            raise
-        except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
-            raise ProviderError(
-                ErrorKind.TIMEOUT, f"no data from {url} for {request.timeout_s:g} s"
-            ) from exc
-        except aiohttp.ClientConnectorError as exc:
-            raise ProviderError(
-                ErrorKind.CONNECTION, f"cannot connect to {exc.host}:{exc.port} ({exc.os_error})"
-            ) from exc
-        except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
-            kind = ErrorKind.STREAM_BROKEN if received_any else ErrorKind.CONNECTION
-            raise ProviderError(kind, f"{url}: {exc}") from exc
-        except aiohttp.ClientError as exc:
-            raise ProviderError(ErrorKind.CONNECTION, f"{url}: {exc}") from exc
+        headers = request_headers(request, "text/event-stream")
+        session = self._session.get()
+        async for piece in post_stream(
+            session, url, _body(request), headers, timeout_s=request.timeout_s, read=_read_stream
+        ):
+            yield piece
 
 
 def _body(request: ChatRequest) -> dict[str, Any]:
@@ -137,7 +178,12 @@ def _decode(events: list[bytes]) -> tuple[StreamPiece | None, bool]:
             raise ProviderError(ErrorKind.BAD_RESPONSE, "stream event is not a JSON object")
         _fold(payload, piece, texts)
     piece.text = "".join(texts)
-    if not piece.text and piece.finish_reason is None and piece.output_tokens is None:
+    if (
+        not piece.text
+        and piece.finish_reason is None
+        and piece.output_tokens is None
+        and piece.server_timings is None
+    ):
         return None, done
     return piece, done
 
@@ -160,6 +206,32 @@ def _fold(payload: dict[str, Any], piece: StreamPiece, texts: list[str]) -> None
     if isinstance(usage, dict) and usage.get("completion_tokens") is not None:
         piece.input_tokens = int(usage.get("prompt_tokens") or 0)
         piece.output_tokens = int(usage["completion_tokens"])
+    timings = payload.get("timings")
+    if isinstance(timings, dict):
+        piece.server_timings = llama_cpp_timings(timings)
+
+
+def llama_cpp_timings(timings: dict[str, Any]) -> ServerTimings | None:
+    """llama.cpp server's `timings` object as ServerTimings (None when it holds no figure)."""
+    found = ServerTimings(
+        prompt_tokens=_whole(timings.get("prompt_n")),
+        prompt_ms=_ms(timings.get("prompt_ms")),
+        decode_tokens=_whole(timings.get("predicted_n")),
+        decode_ms=_ms(timings.get("predicted_ms")),
+    )
+    return None if found == ServerTimings() else found
+
+
+def _whole(value: object) -> int | None:
+    figure = _ms(value)
+    return None if figure is None else int(figure)
+
+
+def _ms(value: object) -> float | None:
+    """A finite, non-negative number as a float; None for anything else (a missing figure)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) and value >= 0 else None
 
 
 async def _http_error(response: aiohttp.ClientResponse) -> ProviderError:
