@@ -32,6 +32,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="workbench window", description="Open the window.")
     parser.add_argument("--db", help="store file or SQLAlchemy URL (default: $WORKBENCH_DB)")
     parser.add_argument("--settings", help="keep window settings in this INI file")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="offline mode for this session: only this machine and the local endpoints added in "
+        "Settings may be contacted (the saved setting stays as it is)",
+    )
     # For bench/startup.py: print seconds since the epoch when the window answers, then quit.
     parser.add_argument("--quit-when-shown", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(list(argv))
@@ -39,6 +45,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def build_services(args: argparse.Namespace) -> Services:
     prefs = Preferences(None if args.settings is None else Path(args.settings))
+    prefs.offline_session = args.offline  # never saved: the window applies it (ui/offline_mode.py)
     background = Background()
     db = args.db or os.environ.get("WORKBENCH_DB") or prefs.store_path
     return Services(
@@ -106,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return app.exec()
     finally:
+        window.engines.stop_all()  # closeEvent did, unless the app quit without closing it
         shut_down(window.services)
 
 

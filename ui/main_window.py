@@ -1,13 +1,17 @@
 """The main window: composes the panels and connects them; each panel owns its own work.
 
 Editor above the results in the centre (tabs: the outputs grid, the matrix of cases x prompt x
-model with checks and summaries, charts); Variables, Cases, Checks and Models docked on the
-right, History, Changed files and the A/B scoreboard on the left. Ctrl+Enter runs (with a cost
-preflight for large plans), Esc cancels; File opens and saves a prompt-set folder; Results holds
-blind A/B, comparison and exports. Geometry, dock layout and splitters restore on start.
+model with checks and summaries, charts); Variables, Cases, Checks, Local engines and Models
+docked on the right, History, Changed files and the A/B scoreboard on the left. Ctrl+Enter runs
+(with a cost preflight for large plans), Esc cancels; File opens and saves a prompt-set folder;
+Results holds blind A/B, comparison and exports. Geometry, dock layout and splitters restore on
+start.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -18,13 +22,17 @@ from ui.changed_files_panel import ChangedFilesPanel
 from ui.charts_panel import ChartsPanel
 from ui.checks_panel import ChecksPanel
 from ui.editor_panel import EditorPanel
+from ui.engines_panel import EnginesPanel
 from ui.error_presenter import ErrorPresenter
 from ui.evaluation_controller import EvaluationController
 from ui.file_menu import FileMenu
 from ui.history_panel import HistoryPanel
+from ui.local_engines import EngineManager
 from ui.matrix_model import MatrixModel
 from ui.matrix_panel import MatrixPanel
 from ui.models_panel import ModelsPanel
+from ui.models_sources import LocalServersBox
+from ui.offline_mode import OfflineMode
 from ui.preflight_run import PreflightRun
 from ui.prompt_set_controller import PromptSetController
 from ui.results_menu import ResultsMenu
@@ -38,6 +46,7 @@ from ui.variables_panel import VariablesPanel
 from ui.workspace import Workspace
 from ui.workspace_keeper import WorkspaceKeeper
 from workbench.domain import Cell, PromptTemplate
+from workbench.local_engine import EngineProcess
 from workbench.store_api import RunInfo
 from workbench.suite import Suite
 
@@ -54,6 +63,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.presenter = ErrorPresenter(self, self.status)
         services.background.unhandled_error.connect(self.presenter.present)
+        self.offline = OfflineMode(services.prefs, self.status, self.presenter, self)
 
         self.editor = EditorPanel(services.background)
         self.variables = VariablesPanel()
@@ -83,6 +93,8 @@ class MainWindow(QMainWindow):
             window=self,
         )
         self.changed_files = ChangedFilesPanel(services.background)
+        self.engines = EngineManager(services.background, parent=self)
+        self.engines_panel = EnginesPanel(self.engines, self.presenter)
 
         self._lay_out()
         self._charts_timer = QTimer(self)
@@ -144,6 +156,9 @@ class MainWindow(QMainWindow):
         checks = self._dock("Checks", self.checks, right)
         self.tabifyDockWidget(self._docks[0], cases)
         self.tabifyDockWidget(cases, checks)
+        self.engines_dock = self._dock("Local engines", self.engines_panel, right)
+        self.engines_dock.setObjectName("localEnginesDock")
+        self.tabifyDockWidget(checks, self.engines_dock)
         self._docks[0].raise_()
         changed = self._dock("Changed files", self.changed_files, left)
         changed.setObjectName("changedFilesDock")
@@ -235,6 +250,7 @@ class MainWindow(QMainWindow):
         self.runs.run_started.connect(self._on_runs_run_started)
         self.runs.progress.connect(self.status.show_progress)
         self.runs.costs_changed.connect(self.status.show_costs)
+        self.runs.notice.connect(self.status.show_notice)
         self.runs.run_finished.connect(self._on_runs_run_finished)
         self.runs.run_kept.connect(self.history.refresh)
         self.runs.run_opened.connect(self._on_runs_run_opened)
@@ -262,6 +278,11 @@ class MainWindow(QMainWindow):
         self.files.imported.connect(self.history.refresh)
         self.services.store.ready.connect(self.status.show_store)
         self.services.store.failed.connect(self._on_store_failed)
+        self.engines.engine_ready.connect(self._on_engines_engine_ready)
+        self.models.models_changed.connect(self._on_models_models_changed)
+        local_servers = self.models.findChild(LocalServersBox)
+        assert local_servers is not None  # the Models panel always has one
+        local_servers.gguf_chosen.connect(self._on_local_servers_gguf_chosen)
 
     # --- the workspace --------------------------------------------------------------------------
 
@@ -416,6 +437,24 @@ class MainWindow(QMainWindow):
     def _on_store_failed(self, exc: BaseException) -> None:
         self.presenter.present(exc, "open the store")
 
+    # --- local engines --------------------------------------------------------------------------
+
+    @Slot(str)
+    def _on_local_servers_gguf_chosen(self, path: str) -> None:
+        self.engines_dock.raise_()
+        self.engines_panel.run_file(Path(path))
+
+    @Slot(object)
+    def _on_engines_engine_ready(self, engine: EngineProcess) -> None:
+        """A GGUF file's server answers: its model joins the list, as a picked local model."""
+        params = self.services.prefs.default_params
+        self.models.add_model(replace(engine.model_spec(), transport="openai", params=params))
+        self.status.showMessage(f"{engine.model_name} is ready on port {engine.port}", 8000)
+
+    @Slot()
+    def _on_models_models_changed(self) -> None:
+        self.engines.stop_unused(self.models.models())  # an engine lives as long as its model
+
     # --- dialogs --------------------------------------------------------------------------------
 
     @Slot()
@@ -428,6 +467,8 @@ class MainWindow(QMainWindow):
 
         dialog = SettingsDialog(self.services, self.presenter, self)
         dialog.settings_changed.connect(self.models.refresh_keys)
+        dialog.settings_changed.connect(self.offline.apply)
+        dialog.settings_changed.connect(self.runs.apply_preferences)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
@@ -464,6 +505,7 @@ class MainWindow(QMainWindow):
         self.evaluation.cancel()
         self.keeper.save_now()
         self.save_layout()
+        self.engines.stop_all()  # bounded: a few seconds at most; no child outlives the window
         super().closeEvent(event)
 
 

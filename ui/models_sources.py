@@ -3,6 +3,8 @@ an endpoint the user types. Both ask servers over the network, so both run on th
 
 The boxes only say which model was picked (`model_picked(model id, base URL)`); the panel turns that
 into a ModelSpec with the user's default parameters, so there is one place that builds specs.
+A GGUF file with no server is only named here (`gguf_chosen`): the window's engine manager
+serves it and adds its model when it answers.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from ui.background import Background
+from ui.engines_panel import open_gguf_dialog
 from ui.error_presenter import ErrorPresenter
 from ui.task_bridge import LoopThread
-from workbench.catalogue import EndpointModel, endpoint_models
+from workbench.catalogue import OLLAMA, EndpointModel, endpoint_models
 from workbench.discovery import LocalServer, discover, is_base_url
 from workbench.errors import ProviderError
 
@@ -39,6 +42,7 @@ class LocalServersBox(QGroupBox):
     """Finds servers on the usual local ports and the user's endpoints, and lists their models."""
 
     model_picked = Signal(str, str)  # model id, base URL
+    gguf_chosen = Signal(str)  # a model file to serve with the window's local engine
 
     def __init__(
         self,
@@ -67,6 +71,9 @@ class LocalServersBox(QGroupBox):
         self._add = QPushButton("Add selected")
         self._add.setObjectName("addLocalModelButton")
         self._add.setEnabled(False)
+        self._gguf = QPushButton("Run a GGUF file…")
+        self._gguf.setObjectName("localGgufButton")
+        self._gguf.setToolTip("No server? Serve a .gguf model file with llama.cpp on this machine")
 
         top = QHBoxLayout()
         top.addWidget(self._find)
@@ -74,9 +81,14 @@ class LocalServersBox(QGroupBox):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self._tree, 1)
-        layout.addWidget(self._add, 0, Qt.AlignmentFlag.AlignRight)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self._gguf)
+        bottom.addStretch(1)
+        bottom.addWidget(self._add)
+        layout.addLayout(bottom)
 
         self._find.clicked.connect(self.find_servers)
+        self._gguf.clicked.connect(self._on_gguf_clicked)
         self._add.clicked.connect(self._on_add_clicked)
         self._tree.itemDoubleClicked.connect(self._on_tree_double_clicked)
         self._tree.itemSelectionChanged.connect(self._on_tree_selection_changed)
@@ -115,6 +127,9 @@ class LocalServersBox(QGroupBox):
         self._status.setText("Looking for servers failed.")
         self._presenter.present(exc, "list the models")
 
+    def _on_gguf_clicked(self) -> None:
+        open_gguf_dialog(self, lambda path: self.gguf_chosen.emit(str(path)))
+
     def _on_tree_double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         self._pick(item)
 
@@ -134,17 +149,21 @@ class LocalServersBox(QGroupBox):
 
 def _server_item(server: LocalServer) -> QTreeWidgetItem:
     if server.up:
+        # The kind is what answered, which need not be the server usual on that port.
         plural = "" if len(server.models) == 1 else "s"
-        item = QTreeWidgetItem(
-            [f"{server.name}  {server.api_base}", f"{len(server.models)} model{plural}"]
-        )
+        counted = f"{len(server.models)} model{plural}"
+        told = " · ".join(part for part in (server.server_kind, counted) if part)
+        item = QTreeWidgetItem([f"{server.name}  {server.api_base}", told])
     else:
         item = QTreeWidgetItem([f"{server.name}  {server.api_base}", f"down: {server.error}"])
         item.setToolTip(1, server.error or "")
         item.setDisabled(True)
+    # Ollama's own API reports load time and eval counts that its /v1 does not: its models are
+    # added as ollama/NAME, which routing sends to that API at the same server.
+    prefix = "ollama/" if server.server_kind == OLLAMA else ""
     for model in server.models:
         child = QTreeWidgetItem([model.id, _details(model)])
-        child.setData(0, _PICK, (model.id, server.api_base))
+        child.setData(0, _PICK, (prefix + model.id, server.api_base))
         child.setToolTip(0, "Double-click to add this model")
         item.addChild(child)
     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
@@ -152,11 +171,18 @@ def _server_item(server: LocalServer) -> QTreeWidgetItem:
 
 
 def _details(model: EndpointModel) -> str:
+    """What the server told: "3.2B · Q4_K_M · 2.0 GB · ctx 4,096 (max 131,072) · not loaded"."""
     parts = [model.parameter_size, model.quantization]
     if model.size_bytes:
         parts.append(f"{model.size_bytes / 1e9:.1f} GB")
     if model.context_length:
-        parts.append(f"{model.context_length:,} tokens of context")
+        most = model.max_context_length
+        widest = f" (max {most:,})" if most and most != model.context_length else ""
+        parts.append(f"ctx {model.context_length:,}{widest}")
+    if model.kind == "vlm":
+        parts.append("vision")
+    if model.loaded is False:  # None: the server does not say
+        parts.append("not loaded")
     return " · ".join(part for part in parts if part)
 
 

@@ -3,6 +3,10 @@
 The controller owns the window's one task bridge. Cells stream into the results model as the
 bridge reports them; each ended cell is saved on the store lane at once (a crash loses only the
 cells in flight). A store that fails does not stop the run: it says so once and runs on.
+
+The runner's options come from the preferences (offline mode, requests per local server, warm-up),
+read on the GUI thread whenever they are saved: runners are made on the loop thread, which never
+touches QSettings. Local models are priced per hour of use when the user set a price.
 """
 
 from __future__ import annotations
@@ -10,18 +14,23 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from storage.marks import clean_note
 from ui.error_presenter import ErrorPresenter
+from ui.offline_mode import offline_policy
+from ui.readouts import seconds
 from ui.results_model import CellStatus, ResultsModel
 from ui.services import Services
 from ui.task_bridge import RunBridge
-from workbench.domain import Cell, CellResult, ModelSpec, PromptTemplate
+from workbench.domain import Cell, CellError, CellResult, ModelSpec, PromptTemplate
 from workbench.errors import WorkbenchError
+from workbench.offline_guard import OfflinePolicy
 from workbench.plan import build_plan
+from workbench.pricing import is_local
 from workbench.ratings import Mark
 from workbench.store_api import RunStatus, StoredRun
 
@@ -31,6 +40,16 @@ if TYPE_CHECKING:
 
 
 _Marks = dict[int, Mark]  # by cell index
+
+
+@dataclass(frozen=True, slots=True)
+class LocalRunSettings:
+    """The preferences a run takes, as read on the GUI thread when they were last saved."""
+
+    offline: OfflinePolicy | None = None
+    local_concurrency: int = 1
+    warm_up: bool = False
+    local_price_per_hour: float | None = None
 
 
 class RunController(QObject):
@@ -45,6 +64,7 @@ class RunController(QObject):
     run_recorded = Signal(int)  # the store's id of the run just started
     run_loaded = Signal(object, object)  # StoredRun, marks by cell index: a past run opened
     mark_changed = Signal(int, object)  # cell index, its Mark after a rating, score or note
+    notice = Signal(str)  # a line for the status bar, e.g. "warmed up llama3 in 0.8 s"
 
     def __init__(
         self,
@@ -58,7 +78,9 @@ class RunController(QObject):
         self._services = services
         self._presenter = presenter
         self.model = model
-        self.options = options  # None: the runner's defaults
+        self.options = options  # None: the runner's defaults with the preferences applied
+        self.local = LocalRunSettings()
+        self.apply_preferences()
         self.bridge = RunBridge(services.loop, self._new_runner, parent=self)
         self._run_future: concurrent.futures.Future[int] | None = None
         self._cells: list[Cell] = []
@@ -72,6 +94,7 @@ class RunController(QObject):
         self.bridge.cell_text.connect(model.append_text)
         self.bridge.cell_reset.connect(model.reset_text)
         self.bridge.cell_ended.connect(self._on_bridge_cell_ended)
+        self.bridge.model_warmed.connect(self._on_bridge_model_warmed)
         self.bridge.run_finished.connect(self._on_bridge_run_finished)
 
     def _new_runner(self) -> Runner:
@@ -80,12 +103,34 @@ class RunController(QObject):
     def new_runner(self, *, budget: bool) -> Runner:
         """A runner with the window's options (and this run's budget, when `budget`)."""
         # Imported on first use (on the loop thread): aiohttp loads behind the window.
-        from workbench.runner import Runner, RunOptions  # noqa: PLC0415
+        from workbench.runner import Runner  # noqa: PLC0415
 
-        options = self.options or RunOptions()
+        return Runner(self.run_options(budget=budget), keys=self._services.keys)
+
+    def run_options(self, *, budget: bool) -> RunOptions:
+        """The options a run goes with: set ones (`options`), else the preferences'."""
+        from workbench.runner import RunOptions  # noqa: PLC0415 - see new_runner
+
+        local = self.local
+        options = self.options or RunOptions(
+            local_concurrency=local.local_concurrency, warm_up=local.warm_up
+        )
+        if local.offline is not None:  # set options never make a run less offline than asked
+            options = dataclasses.replace(options, offline=local.offline)
         if budget and self._budget_usd is not None:
             options = dataclasses.replace(options, budget_usd=self._budget_usd)
-        return Runner(options, keys=self._services.keys)
+        return options
+
+    @Slot()
+    def apply_preferences(self) -> None:
+        """Take the saved preferences (and `--offline`) for the runs from now on."""
+        prefs = self._services.prefs
+        self.local = LocalRunSettings(
+            offline=offline_policy(prefs),
+            local_concurrency=prefs.local_concurrency,
+            warm_up=prefs.warm_up,
+            local_price_per_hour=prefs.local_price_per_hour,
+        )
 
     @property
     def running(self) -> bool:
@@ -108,11 +153,19 @@ class RunController(QObject):
             what = "a prompt" if not prompts else "a model (under Models)"
             self._presenter.warn("Nothing to run", f"Add {what} first, then press Ctrl+Enter.")
             return None
+        priced = [self._priced(model) for model in models]
         try:
-            return build_plan(prompts, models, [dict(v) for v in variable_sets] or [{}], repeats)
+            return build_plan(prompts, priced, [dict(v) for v in variable_sets] or [{}], repeats)
         except WorkbenchError as exc:
             self._presenter.warn("The prompts cannot be rendered", str(exc))
             return None
+
+    def _priced(self, model: ModelSpec) -> ModelSpec:
+        """A local model with the preferences' price per hour, unless it has its own."""
+        price = self.local.local_price_per_hour
+        if price is None or model.hourly_usd is not None or not is_local(model):
+            return model
+        return dataclasses.replace(model, hourly_usd=price)
 
     def run(
         self,
@@ -163,10 +216,8 @@ class RunController(QObject):
         self._store_failed = False
         self._run_cost = 0.0
         from workbench.cli.session import options_record  # noqa: PLC0415 - see _new_runner
-        from workbench.runner import RunOptions  # noqa: PLC0415
 
-        record = options_record(self.options or RunOptions())
-        record["budget_usd"] = self._budget_usd
+        record = options_record(self.run_options(budget=True))
 
         def started(run_id: int) -> None:
             self.model.set_run_id(run_id, cells)
@@ -217,6 +268,17 @@ class RunController(QObject):
                 owner=self,
             )
         self.run_finished.emit(status.value)
+
+    @Slot(object, float, object)
+    def _on_bridge_model_warmed(
+        self, model: ModelSpec, elapsed_ms: float, error: CellError | None
+    ) -> None:
+        if error is None:
+            self.notice.emit(f"warmed up {model.label} in {seconds(elapsed_ms)}")
+        else:
+            self.notice.emit(
+                f"warming up {model.label} failed ({error.message}); the run goes on without it"
+            )
 
     def _emit_progress(self) -> None:
         ended = sum(

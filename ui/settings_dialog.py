@@ -1,4 +1,4 @@
-"""Settings: API keys, local endpoints, default parameters and where the store lives.
+"""Settings: API keys, local endpoints, local models, default parameters and the store.
 
 Preferences are saved together on OK (Cancel leaves them as they were); keys are the exception,
 stored or removed in the keyring the moment the user confirms, as the keys tab says.
@@ -12,7 +12,13 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QVBoxLayout
 from ui.error_presenter import ErrorPresenter
 from ui.services import Services
 from ui.settings_keys import KeysTab
-from ui.settings_tabs import DefaultsTab, EndpointsTab, StoreTab
+from ui.settings_tabs import (
+    DefaultsTab,
+    EndpointsTab,
+    LocalModelsTab,
+    LocalSettings,
+    StoreTab,
+)
 
 
 class SettingsDialog(QDialog):
@@ -35,12 +41,23 @@ class SettingsDialog(QDialog):
         prefs = services.prefs
         self.keys_tab = KeysTab(services, presenter, self._check_base_urls, self)
         self.endpoints_tab = EndpointsTab(prefs.endpoints, self)
+        self.local_tab = LocalModelsTab(
+            LocalSettings(
+                offline=prefs.offline,
+                local_concurrency=prefs.local_concurrency,
+                warm_up=prefs.warm_up,
+                local_price_per_hour=prefs.local_price_per_hour,
+            ),
+            offline_session=prefs.offline_session,
+            parent=self,
+        )
         self.defaults_tab = DefaultsTab(prefs.default_params, self)
         self.store_tab = StoreTab(services.store.location, prefs.store_path, self)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("settingsTabs")
         self.tabs.addTab(self.keys_tab, "API keys")
         self.tabs.addTab(self.endpoints_tab, "Local endpoints")
+        self.tabs.addTab(self.local_tab, "Local models")
         self.tabs.addTab(self.defaults_tab, "Defaults")
         self.tabs.addTab(self.store_tab, "Store")
         buttons = QDialogButtonBox(
@@ -67,6 +84,11 @@ class SettingsDialog(QDialog):
     def accept(self) -> None:
         prefs = self._services.prefs
         prefs.endpoints = self.endpoints_tab.endpoints()
+        local = self.local_tab.settings()
+        prefs.offline = local.offline
+        prefs.local_concurrency = local.local_concurrency
+        prefs.warm_up = local.warm_up
+        prefs.local_price_per_hour = local.local_price_per_hour
         prefs.default_params = self.defaults_tab.params()
         prefs.store_path = self.store_tab.store_path()
         prefs.sync()

@@ -1,4 +1,4 @@
-"""The Settings tabs that only edit preferences: local endpoints, default parameters, the store.
+"""The Settings tabs that only edit preferences: endpoints, local models, defaults, the store.
 
 Each tab starts from the preferences' current values and hands back what the user chose; the
 dialog saves them all on OK, so Cancel leaves the preferences as they were.
@@ -7,12 +7,14 @@ dialog saves them all on OK, so Cancel leaves the preferences as they were.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -26,10 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.preferences import LOCAL_CONCURRENCY_RANGE
 from workbench.domain import ModelParams
 
 _EXAMPLE_URL = "http://localhost:1234/v1"
 _PROVIDER_DEFAULT = "provider default"
+_FREE = "free"
 
 
 def endpoint_problem(url: str, known: list[str]) -> str:
@@ -114,6 +118,89 @@ class EndpointsTab(QWidget):
         index = self.view.currentIndex()
         if index.isValid():
             self.model.removeRows(index.row(), 1)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalSettings:
+    """How local models run, as the Local models tab shows and hands back."""
+
+    offline: bool = False
+    local_concurrency: int = 1
+    warm_up: bool = False
+    local_price_per_hour: float | None = None  # None: local models cost nothing
+
+
+class LocalModelsTab(QWidget):
+    """Offline mode, requests per local server, warm-up and what an hour of local use costs."""
+
+    def __init__(
+        self, chosen: LocalSettings, *, offline_session: bool = False, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("localModelsTab")
+        self.offline = QCheckBox("Offline mode", self)
+        self.offline.setObjectName("offlineCheck")
+        self.offline.setChecked(chosen.offline)
+        allowed = QLabel(
+            "Only this machine and the local endpoints added under Local endpoints may be "
+            "contacted; anything else is refused before a byte is sent.",
+            self,
+        )
+        allowed.setObjectName("offlineExplanation")
+        allowed.setWordWrap(True)
+        session = QLabel("On for this session anyway: the window was started with --offline.", self)
+        session.setObjectName("offlineSessionNote")
+        session.setVisible(offline_session)
+        low, high = LOCAL_CONCURRENCY_RANGE
+        self.concurrency = QSpinBox(self)
+        self.concurrency.setObjectName("localConcurrencySpin")
+        self.concurrency.setRange(low, high)
+        self.concurrency.setValue(chosen.local_concurrency)
+        self.concurrency.setToolTip(
+            "More than one at a time shares the server between calls, which slows each one "
+            "and makes their timings unfair to compare."
+        )
+        self.warm_up = QCheckBox("Warm up each local model before a run (one untimed call)", self)
+        self.warm_up.setObjectName("warmUpCheck")
+        self.warm_up.setChecked(chosen.warm_up)
+        self.price = QDoubleSpinBox(self)
+        self.price.setObjectName("localPriceSpin")
+        self.price.setDecimals(2)
+        self.price.setRange(-0.01, 10_000.0)
+        self.price.setSingleStep(0.10)
+        self.price.setPrefix("$")
+        self.price.setSuffix(" per hour")
+        self.price.setSpecialValueText(_FREE)
+        price = chosen.local_price_per_hour
+        self.price.setValue(self.price.minimum() if price is None else price)
+        intro = QLabel(
+            "How runs treat models on this machine or your network. A price per hour (hardware, "
+            f"power) gives each local call a cost for the time it took; “{_FREE}” (the box's "
+            "lowest step) keeps them at $0. Saved when you press OK.",
+            self,
+        )
+        intro.setWordWrap(True)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        form.addRow("Requests at a time per local server", self.concurrency)
+        form.addRow("Price of local use", self.price)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.offline)
+        layout.addWidget(allowed)
+        layout.addWidget(session)
+        layout.addLayout(form)
+        layout.addWidget(self.warm_up)
+        layout.addStretch(1)
+
+    def settings(self) -> LocalSettings:
+        price = self.price.value()
+        return LocalSettings(
+            offline=self.offline.isChecked(),
+            local_concurrency=self.concurrency.value(),
+            warm_up=self.warm_up.isChecked(),
+            local_price_per_hour=None if price <= self.price.minimum() else round(price, 2),
+        )
 
 
 def _decimal_box(name: str, top: float, step: float, value: float | None) -> QDoubleSpinBox:

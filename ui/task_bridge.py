@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from workbench.domain import Cell
-from workbench.events import CellDelta, CellFailed, CellFinished, CellRetrying, CellStarted
+from workbench.events import (
+    CellDelta,
+    CellFailed,
+    CellFinished,
+    CellRetrying,
+    CellStarted,
+    ModelWarmed,
+)
 
 if TYPE_CHECKING:
     # Only for types: the runner pulls in aiohttp, which loads behind the window, not before it.
@@ -76,6 +83,7 @@ class RunBridge(QObject):
     cell_text = Signal(int, str)  # text that arrived since the last flush
     cell_reset = Signal(int)  # a retry begins: drop the partial text shown so far
     cell_ended = Signal(object)  # CellResult
+    model_warmed = Signal(object, float, object)  # ModelSpec, elapsed ms, CellError | None
     run_finished = Signal()
     _posted = Signal(str, tuple)  # (public signal name, arguments), from the loop thread
 
@@ -136,6 +144,8 @@ class RunBridge(QObject):
                 elif isinstance(event, CellFinished | CellFailed):
                     self._flush_one(pending, event.result.cell.index)
                     self._post("cell_ended", event.result)
+                elif isinstance(event, ModelWarmed):
+                    self._post("model_warmed", event.model, event.elapsed_ms, event.error)
         finally:
             flusher.cancel()
             self._runner = None

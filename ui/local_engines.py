@@ -1,0 +1,286 @@
+"""The llama.cpp servers the window runs for GGUF files: started, watched, stopped.
+
+`EngineManager` owns one `workbench.local_engine.EngineProcess` per file. Everything that blocks
+(reading the file's header, spawning, waiting for the server to answer, stopping it) runs on the
+compute lane of `Background`; the manager answers with signals on the GUI thread. A file already
+starting or running is not started twice.
+
+The engine's output arrives on its reader threads. They only append to a plain queue; the first
+line of a batch posts one queued signal, and the GUI thread takes every line waiting then, so a
+model load that prints hundreds of lines costs a few hand-overs, not one per line.
+
+A stop asked for while the engine is still starting wins: a start job that has not spawned yet
+never does, and one that has sees its process end and reports "stopped", not "failed".
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import enum
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, SignalInstance, Slot
+
+from ui.background import Background
+from ui.error_presenter import is_known
+from workbench.domain import ModelSpec
+from workbench.local_engine import EngineError, EngineProcess, check_gguf, engine_missing
+
+STOP_ALL_TIMEOUT_S = 5.0  # closing the window waits at most this long for the engines to end
+_WATCH_MS = 1000  # how often ready engines are checked for having ended on their own
+
+
+class EngineState(enum.StrEnum):
+    STARTING = "starting"
+    READY = "ready"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
+class _Stopped(Exception):  # noqa: N818 - not an error: a start the user called off
+    """A start job found its engine stopped before it could spawn it."""
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One file's engine and what the GUI thread knows of it (mutated on the GUI thread only)."""
+
+    engine: EngineProcess
+    state: EngineState = EngineState.STARTING
+    # Set on the GUI thread before any stop; the start job reads it under `lock` just before
+    # it spawns, and a stop takes `lock` first, so the process is either never spawned or
+    # spawned before the stop looks at it.
+    stopping: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class _OutputQueue:
+    """Lines from the reader threads, waiting for the GUI thread.
+
+    `wake` is called once per batch (when the queue goes from empty to not empty).
+    """
+
+    def __init__(self, wake: SignalInstance) -> None:
+        self._lock = threading.Lock()
+        self._lines: list[tuple[str, str]] = []
+        self._wake = wake
+
+    def put(self, key: str, line: str) -> None:
+        with self._lock:
+            first = not self._lines
+            self._lines.append((key, line))
+        if first:
+            # RuntimeError: the manager is gone (the window closed), nobody is left to tell.
+            with contextlib.suppress(RuntimeError):
+                self._wake.emit()
+
+    def take(self) -> list[tuple[str, str]]:
+        with self._lock:
+            lines, self._lines = self._lines, []
+        return lines
+
+
+def engine_key(path: Path) -> str:
+    """How the manager names a file: absolute, without touching the disk (no resolve())."""
+    return os.path.abspath(path)  # noqa: PTH100 - Path.absolute() keeps "..", this does not
+
+
+class EngineManager(QObject):
+    """The window's local engines, one per GGUF file.
+
+    Give it a parent (the window): the engines' reader threads hold its output queue, whose
+    signal refers to it, and a parented QObject is never deleted by Python on such a thread.
+    """
+
+    engine_starting = Signal(str)  # path
+    engine_ready = Signal(object)  # EngineProcess, answering on its api_base
+    engine_failed = Signal(str, str)  # path, a message a person can act on
+    # path, the lines that arrived since the last hand-over (one or more, joined by "\n")
+    engine_output = Signal(str, str)
+    engine_stopped = Signal(str)  # path
+    _output_arrived = Signal()  # from a reader thread: lines are waiting in the queue
+
+    def __init__(
+        self,
+        background: Background,
+        *,
+        parent: QObject,
+        command: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._background = background
+        # The program to run instead of llama-cpp-python's server (tests pass a stand-in).
+        self.command: tuple[str, ...] | None = None if command is None else tuple(command)
+        self._entries: dict[str, _Entry] = {}
+        self._output = _OutputQueue(self._output_arrived)
+        self._output_arrived.connect(self._on_output_arrived, Qt.ConnectionType.QueuedConnection)
+        self._watch = QTimer(self, interval=_WATCH_MS)
+        self._watch.timeout.connect(self._on_watch_timeout)
+
+    # --- public interface ---------------------------------------------------------------------
+
+    def start(self, path: Path) -> EngineProcess:
+        """Start a server for `path`, or give the one already starting or running for it."""
+        key = engine_key(path)
+        entry = self._entries.get(key)
+        if entry is not None and entry.state in (EngineState.STARTING, EngineState.READY):
+            return entry.engine
+        output = self._output  # the reader threads hold the queue, not this QObject
+        engine = EngineProcess(
+            Path(key), command=self.command, on_output=lambda line: output.put(key, line)
+        )
+        entry = _Entry(engine)
+        self._entries[key] = entry
+        self.engine_starting.emit(key)
+        check_engine = self.command is None  # a command given is its own engine
+
+        def launch() -> EngineProcess:
+            check_gguf(engine.path)  # names what is wrong with the file before anything spawns
+            if check_engine and (missing := engine_missing()) is not None:
+                raise EngineError(missing)
+            with entry.lock:
+                if entry.stopping:
+                    raise _Stopped
+                engine.start()
+            engine.wait_ready()
+            return engine
+
+        self._background.run(
+            launch,
+            lambda _engine: self._on_launched(key, entry),
+            lambda exc: self._on_launch_failed(key, entry, exc),
+            lane="compute",
+            owner=self,
+        )
+        return engine
+
+    def stop(self, path: Path | str) -> None:
+        """Stop the engine for `path` on the compute lane; `engine_stopped` follows."""
+        key = engine_key(Path(path))
+        entry = self._entries.get(key)
+        if entry is None or entry.state not in (EngineState.STARTING, EngineState.READY):
+            return
+        starting = entry.state is EngineState.STARTING
+        entry.stopping = True
+
+        def stop() -> None:
+            with entry.lock:  # a spawn under way finishes first, then this stops it
+                pass
+            entry.engine.stop()
+
+        # A starting engine reports "stopped" when its start job ends (the job ends because of
+        # this stop); a ready one when the stop is done.
+        done = None if starting else (lambda _none: self._on_stopped(key, entry))
+        self._background.run(stop, done, lane="compute", owner=self)
+
+    def stop_all(self, timeout_s: float = STOP_ALL_TIMEOUT_S) -> None:
+        """Stop every engine now and wait for them, together at most about `timeout_s`."""
+        self._watch.stop()
+        entries = list(self._entries.values())
+        for entry in entries:
+            entry.stopping = True
+        for entry in entries:
+            with entry.lock:  # a spawn under way finishes first; none starts after this
+                pass
+        running = [entry.engine for entry in entries if entry.engine.running]
+        if running:
+            # Each stop waits for its own process; side by side, the slowest one sets the time.
+            pool = concurrent.futures.ThreadPoolExecutor(len(running), "workbench-engine-stop")
+            stops = [pool.submit(engine.stop, timeout_s) for engine in running]
+            concurrent.futures.wait(stops, timeout_s + 1.0)
+            pool.shutdown(wait=False)
+        for key, entry in self._entries.items():
+            if entry.state in (EngineState.STARTING, EngineState.READY):
+                self._on_stopped(key, entry)
+
+    def stop_unused(self, models: Iterable[ModelSpec]) -> list[str]:
+        """Stop each ready engine whose api_base no model in `models` uses; their paths."""
+        used = {model.api_base for model in models}
+        unused = [
+            key
+            for key, entry in self._entries.items()
+            if entry.state is EngineState.READY and entry.engine.api_base not in used
+        ]
+        for key in unused:
+            self.stop(key)
+        return unused
+
+    def engines(self) -> list[EngineProcess]:
+        """Each file's latest engine this session, in the order the files were first started."""
+        return [entry.engine for entry in self._entries.values()]
+
+    def engine_for(self, model: ModelSpec) -> EngineProcess | None:
+        """The ready engine serving `model` (by its api_base), if the window runs it."""
+        for entry in self._entries.values():
+            if entry.state is EngineState.READY and entry.engine.api_base == model.api_base:
+                return entry.engine
+        return None
+
+    def state(self, path: Path | str) -> EngineState | None:
+        entry = self._entries.get(engine_key(Path(path)))
+        return None if entry is None else entry.state
+
+    # --- answers on the GUI thread ------------------------------------------------------------
+
+    def _current(self, key: str, entry: _Entry) -> bool:
+        """Whether `entry` is still the file's engine (a restart replaces it)."""
+        return self._entries.get(key) is entry
+
+    def _on_launched(self, key: str, entry: _Entry) -> None:
+        if not self._current(key, entry) or entry.state is not EngineState.STARTING:
+            return
+        if entry.stopping:  # stopped while it became ready: the stop job ends it
+            self._on_stopped(key, entry)
+            return
+        entry.state = EngineState.READY
+        self._watch.start()
+        self.engine_ready.emit(entry.engine)
+
+    def _on_launch_failed(self, key: str, entry: _Entry, exc: BaseException) -> None:
+        if not self._current(key, entry) or entry.state is not EngineState.STARTING:
+            return
+        if entry.stopping:
+            self._on_stopped(key, entry)
+            return
+        entry.state = EngineState.FAILED
+        if is_known(exc):
+            self.engine_failed.emit(key, str(exc))
+            return
+        self.engine_failed.emit(key, f"{type(exc).__name__}: {exc}")
+        self._background.unhandled_error.emit(exc)  # a bug: the window's crash report
+
+    def _on_stopped(self, key: str, entry: _Entry) -> None:
+        if self._current(key, entry) and entry.state is not EngineState.STOPPED:
+            entry.state = EngineState.STOPPED
+            self.engine_stopped.emit(key)
+
+    @Slot()
+    def _on_watch_timeout(self) -> None:
+        ready = [
+            (key, entry)
+            for key, entry in self._entries.items()
+            if entry.state is EngineState.READY and not entry.stopping
+        ]
+        for key, entry in ready:
+            if not entry.engine.running:
+                entry.state = EngineState.FAILED
+                self.engine_failed.emit(
+                    key,
+                    f"The engine for {Path(key).name} ended on its own (exit status "
+                    f"{entry.engine.returncode}). Its last lines are in the Local engines dock.",
+                )
+        if not ready:
+            self._watch.stop()
+
+    @Slot()
+    def _on_output_arrived(self) -> None:
+        batches: dict[str, list[str]] = {}
+        for key, line in self._output.take():
+            batches.setdefault(key, []).append(line)
+        for key, lines in batches.items():
+            self.engine_output.emit(key, "\n".join(lines))
