@@ -93,7 +93,7 @@ def test_found_servers_show_their_kind_and_models_details(
         ("qwen2.5:0.5b", "494.03M · Q4_K_M · 0.4 GB · ctx 8,192 (max 32,768) · not loaded"),
     ]
     assert presenter.history == []
-    # Picked, an Ollama model goes to Ollama's own API (load time, eval counts); others stay as told.
+    # Picked, an Ollama model goes to Ollama's own API (load time, eval counts); others as told.
     picked: list[tuple[str, str]] = []
     box.model_picked.connect(lambda name, base: picked.append((name, base)))
     tree.itemDoubleClicked.emit(second.child(0), 0)
