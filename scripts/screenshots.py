@@ -101,6 +101,7 @@ def main() -> None:
         window.results.compare_selected()
         wait(800)
         shoot("window-after-run.png")
+        show_local_engine(window, folder)
         show_prompt_set(window, folder)
         window.prompt_sets.save()
         wait(1200)
@@ -219,6 +220,40 @@ def show_matrix(window: MainWindow, server: FakeOpenAIServer) -> None:
     window.results_tabs.setCurrentWidget(window.charts)
     wait(800)
     shoot("window-charts.png")
+
+
+def show_local_engine(window: MainWindow, folder: Path) -> None:
+    """A GGUF file run by llama.cpp in a child process (the tests' tiny random-weight model, so
+    its answers are gibberish), then Settings on its Local models tab."""
+    from tests.support.tiny_gguf import write_tiny_llama  # noqa: PLC0415 - needs gguf
+    from workbench.local_engine import engine_missing  # noqa: PLC0415
+
+    if engine_missing() is not None:
+        print(f"skipped the local engine shots: {engine_missing()}")
+        return
+    path = write_tiny_llama(folder / "tiny-llama.gguf", width=256, layers=4)
+    window.engines_dock.raise_()
+    window.engines_panel.run_file(path)
+    while not window.engines.engines() or window.engines.engines()[0].load_ms is None:
+        wait(200)
+    window.run_all()  # the engine's column streams beside the other two models
+    while window.runs.running:
+        wait(200)
+    window.results.select_cell(2)
+    wait(800)
+    shoot("window-local-engine.png")
+    window.open_settings()
+    wait(600)
+    from ui.settings_dialog import SettingsDialog  # noqa: PLC0415
+
+    dialog = window.findChild(SettingsDialog)
+    if dialog is not None:
+        dialog.tabs.setCurrentWidget(dialog.local_tab)
+        wait(400)
+        shoot("settings-local-models.png")
+        dialog.reject()
+    # Removing its model stops the engine, as a person would; the later shots run without it.
+    window.models.set_models([m for m in window.models.models() if m.name != "tiny-llama"])
 
 
 if __name__ == "__main__":

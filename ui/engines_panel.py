@@ -148,6 +148,17 @@ class EnginesModel(QAbstractTableModel):
         return None
 
 
+def _log_view() -> QPlainTextEdit:
+    log = QPlainTextEdit()
+    log.setObjectName("engineLog")
+    log.setReadOnly(True)
+    log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+    log.setMaximumBlockCount(LOG_LINES)
+    log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    log.setPlaceholderText("The selected engine's output shows here.")
+    return log
+
+
 class EnginesPanel(QWidget):
     """The dock's contents; starts and stops go through the window's `EngineManager`."""
 
@@ -175,13 +186,14 @@ class EnginesPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(STATE, QHeaderView.ResizeMode.Stretch)
-        self.log = QPlainTextEdit()
-        self.log.setObjectName("engineLog")
-        self.log.setReadOnly(True)
-        self.log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.log.setMaximumBlockCount(LOG_LINES)
-        self.log.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.log.setPlaceholderText("The selected engine's output shows here.")
+        self.log = _log_view()
+        # Sticks to the last line unless the reader scrolled up. Kept from the scroll bar's own
+        # signals: its range grows only once the new lines are laid out (later, or when the
+        # dock is first shown), so comparing value and maximum at append time saw a stale end.
+        self._pinned = True
+        bar = self.log.verticalScrollBar()
+        bar.valueChanged.connect(self._on_log_scrolled)
+        bar.rangeChanged.connect(self._on_log_range_changed)
         self._stop = push_button(
             "Stop", "Stop the selected engine", "stopEngineButton", self._on_stop_clicked
         )
@@ -294,19 +306,32 @@ class EnginesPanel(QWidget):
         self._stop.setEnabled(number is not None and self.model.row_at(number).state in live)
 
     def _append(self, lines: str) -> None:
-        bar = self.log.verticalScrollBar()
-        following = bar.value() >= bar.maximum()  # scrolled up to read: stay there
+        pinned = self._pinned
         self.log.appendPlainText(lines)
-        if following:
-            bar.setValue(bar.maximum())
+        if pinned:
+            self._to_end()
+
+    @Slot(int)
+    def _on_log_scrolled(self, value: int) -> None:
+        self._pinned = value >= self.log.verticalScrollBar().maximum()
+
+    @Slot(int, int)
+    def _on_log_range_changed(self, _low: int, high: int) -> None:
+        if self._pinned:
+            self.log.verticalScrollBar().setValue(high)
 
     @Slot(QItemSelection, QItemSelection)
     def _on_table_selection_changed(self, *_selections: QItemSelection) -> None:
         path = self.selected_path()
         self.log.setPlainText("\n".join(self._logs.get(path, ())) if path is not None else "")
+        self._to_end()
+        self._enable_stop()
+
+    def _to_end(self) -> None:
+        self._pinned = True
         bar = self.log.verticalScrollBar()
         bar.setValue(bar.maximum())
-        self._enable_stop()
+        self.log.horizontalScrollBar().setValue(0)  # lines read from their start
 
     @Slot()
     def _on_stop_clicked(self) -> None:
