@@ -29,7 +29,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, SignalInstance, Slot
 from ui.background import Background
 from ui.error_presenter import is_known
 from workbench.domain import ModelSpec
-from workbench.local_engine import EngineError, EngineProcess, check_gguf, engine_missing
+from workbench.gguf_header import EngineError, check_gguf
+from workbench.local_engine import EngineProcess, engine_missing
 
 STOP_ALL_TIMEOUT_S = 5.0  # closing the window waits at most this long for the engines to end
 _WATCH_MS = 1000  # how often ready engines are checked for having ended on their own

@@ -29,7 +29,8 @@ from workbench.domain import (
     TokensSource,
 )
 from workbench.events import CellDelta, CellFailed, CellFinished, RunEvent
-from workbench.local_engine import EngineError, EngineProcess
+from workbench.gguf_header import EngineError
+from workbench.local_engine import EngineProcess
 from workbench.plan import build_plan
 from workbench.runner import Runner, RunOptions
 

@@ -21,14 +21,8 @@ import pytest
 from tests.support.tiny_gguf import write_tiny_llama
 from workbench.domain import ModelSpec
 from workbench.errors import WorkbenchError
-from workbench.local_engine import (
-    EngineError,
-    EngineProcess,
-    GgufInfo,
-    check_gguf,
-    engine_missing,
-    free_port,
-)
+from workbench.gguf_header import EngineError, GgufInfo, check_gguf
+from workbench.local_engine import EngineProcess, engine_missing, free_port
 
 STAND_IN = (sys.executable, "-m", "tests.support.stand_in_engine")
 READY_S = 30.0  # a generous bound for a loaded machine; the stand-in is ready in about a second
