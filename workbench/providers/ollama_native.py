@@ -21,33 +21,23 @@ import aiohttp
 from workbench.domain import ModelParams, ServerTimings
 from workbench.errors import ErrorKind, ProviderError, kind_for_status
 from workbench.providers.base import ChatRequest, StreamPiece
-from workbench.providers.openai_compat import PooledSession, post_stream, request_headers
+from workbench.providers.openai_compat import StreamingClient
 
 _NS_PER_MS = 1_000_000
 
 
-class OllamaNativeClient:
+class OllamaNativeClient(StreamingClient):
     """Streams `/api/chat` from an Ollama server; `ChatRequest.api_base` is the server's root."""
 
-    def __init__(self) -> None:
-        self._session = PooledSession()
+    path = "/api/chat"
+    accept = "application/x-ndjson"
+    call = "an Ollama call"
 
-    async def warm(self) -> None:
-        self._session.get()
+    def body(self, request: ChatRequest) -> dict[str, Any]:
+        return _body(request)
 
-    async def aclose(self) -> None:
-        await self._session.close()
-
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamPiece]:
-        if not request.api_base:
-            raise ProviderError(ErrorKind.BAD_REQUEST, "no server URL for an Ollama call")
-        url = request.api_base.rstrip("/") + "/api/chat"
-        headers = request_headers(request, "application/x-ndjson")
-        session = self._session.get()
-        async for piece in post_stream(
-            session, url, _body(request), headers, timeout_s=request.timeout_s, read=_read_lines
-        ):
-            yield piece
+    def read(self, response: aiohttp.ClientResponse) -> AsyncIterator[StreamPiece]:
+        return _read_lines(response)
 
 
 def _body(request: ChatRequest) -> dict[str, Any]:

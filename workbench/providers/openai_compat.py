@@ -100,8 +100,13 @@ def request_headers(request: ChatRequest, accept: str) -> dict[str, str]:
     return headers
 
 
-class OpenAICompatClient:
-    """Streams chat completions as server-sent events."""
+class StreamingClient:
+    """One pooled session, a POST to `path` under the request's base URL, and a body reader:
+    what every lean HTTP client is, each filling in its wire format's parts."""
+
+    path = ""
+    accept = ""
+    call = ""  # what a call is called in the error for a missing base URL
 
     def __init__(self) -> None:
         self._session = PooledSession()
@@ -112,16 +117,40 @@ class OpenAICompatClient:
     async def aclose(self) -> None:
         await self._session.close()
 
+    def body(self, request: ChatRequest) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def read(self, response: aiohttp.ClientResponse) -> AsyncIterator[StreamPiece]:
+        raise NotImplementedError
+
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamPiece]:
         if not request.api_base:
-            raise ProviderError(ErrorKind.BAD_REQUEST, "no base URL for an OpenAI-compatible call")
-        url = request.api_base.rstrip("/") + "/chat/completions"
-        headers = request_headers(request, "text/event-stream")
-        session = self._session.get()
+            raise ProviderError(ErrorKind.BAD_REQUEST, f"no base URL for {self.call}")
+        url = request.api_base.rstrip("/") + self.path
+        headers = request_headers(request, self.accept)
         async for piece in post_stream(
-            session, url, _body(request), headers, timeout_s=request.timeout_s, read=_read_stream
+            self._session.get(),
+            url,
+            self.body(request),
+            headers,
+            timeout_s=request.timeout_s,
+            read=self.read,
         ):
             yield piece
+
+
+class OpenAICompatClient(StreamingClient):
+    """Streams chat completions as server-sent events."""
+
+    path = "/chat/completions"
+    accept = "text/event-stream"
+    call = "an OpenAI-compatible call"
+
+    def body(self, request: ChatRequest) -> dict[str, Any]:
+        return _body(request)
+
+    def read(self, response: aiohttp.ClientResponse) -> AsyncIterator[StreamPiece]:
+        return _read_stream(response)
 
 
 def _body(request: ChatRequest) -> dict[str, Any]:
