@@ -11,9 +11,9 @@ Fair by construction:
 - Greedy decoding (temperature 0, a fixed seed and max_tokens), so both get the same text and the
   same token count for a prompt; tokens are counted the same way for both (the server's usage when
   it reports it, else tiktoken on the text, which is what the workbench marks "estimated").
-- The passes go bare, workbench, workbench, bare (ABBA), each over all the prompts in order, so a
-  drift of the machine over time falls on both sides alike. A server's prefix cache sees the
-  previous prompt, never the same one, in every pass.
+- The prompts go in blocks of 5, each block bare, workbench, workbench, bare (ABBA), so a drift
+  of the machine over time falls on both sides alike. A server's prefix cache sees the previous
+  prompt, never the same one, for every call but the first of a pass, alike on both sides.
 
 With no arguments it writes the tests' tiny random-weight Llama GGUF and starts llama-cpp-python's
 server on it (as the engine tests do); `--api-base URL --model NAME` measures any other local
@@ -158,7 +158,7 @@ def _summary(calls: Sequence[Call], model: str) -> tuple[float, float]:
     return statistics.median(call.ttft_ms for call in calls), statistics.median(speeds)
 
 
-def _measure(api_base: str, model: str, count: int, max_tokens: int) -> None:
+def _measure(api_base: str, model: str, count: int, max_tokens: int, block: int) -> None:
     prompts = _prompts(count)
     tokens.warm(model)
     # One untimed call each, so neither side pays the first connection or a cold model.
@@ -166,19 +166,24 @@ def _measure(api_base: str, model: str, count: int, max_tokens: int) -> None:
     asyncio.run(_workbench_pass(api_base, model, prompts[:1], max_tokens))
     bare: list[Call] = []
     ours: list[Call] = []
-    for side in ("bare", "workbench", "workbench", "bare"):
-        started = time.monotonic()
-        if side == "bare":
-            done = asyncio.run(_bare_pass(api_base, model, prompts, max_tokens))
-            bare += done
-        else:
-            done = asyncio.run(_workbench_pass(api_base, model, prompts, max_tokens))
-            ours += done
-        print(f"  pass {side:<9} {len(done)} calls in {time.monotonic() - started:5.1f} s")
+    took = {"bare": 0.0, "workbench": 0.0}
+    # ABBA over short blocks: a drift of the machine (the other core busy for a while) falls on
+    # both sides alike instead of on whichever pass it happened in.
+    for start in range(0, count, block):
+        chunk = prompts[start : start + block]
+        for side in ("bare", "workbench", "workbench", "bare"):
+            started = time.monotonic()
+            if side == "bare":
+                bare += asyncio.run(_bare_pass(api_base, model, chunk, max_tokens))
+            else:
+                ours += asyncio.run(_workbench_pass(api_base, model, chunk, max_tokens))
+            took[side] += time.monotonic() - started
+    print(f"  bare: {len(bare)} calls in {took['bare']:.1f} s; ", end="")
+    print(f"workbench: {len(ours)} calls in {took['workbench']:.1f} s")
     differ = sum(a.text != b.text for a, b in zip(bare, ours, strict=True))
     bare_ttft, bare_speed = _summary(bare, model)
     our_ttft, our_speed = _summary(ours, model)
-    print(f"\n{count} prompts x 2 passes each, max_tokens {max_tokens}, model {model}")
+    print(f"\n{count} prompts x 2 calls each side, max_tokens {max_tokens}, model {model}")
     print(f"{'':<12}{'TTFT (median)':>16}{'tokens/s (median)':>20}")
     print(f"{'bare HTTP':<12}{bare_ttft:>13.1f} ms{bare_speed:>20.1f}")
     print(f"{'workbench':<12}{our_ttft:>13.1f} ms{our_speed:>20.1f}")
@@ -195,6 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--prompts", type=int, default=50, metavar="N")
     parser.add_argument("--max-tokens", type=int, default=64, metavar="N")
+    parser.add_argument("--block", type=int, default=5, metavar="N", help="prompts per ABBA block")
     parser.add_argument("--api-base", metavar="URL", help="a running local server instead")
     parser.add_argument("--model", metavar="NAME", help="the model at --api-base")
     parser.add_argument("--gguf", type=Path, metavar="FILE", help="serve this GGUF file instead")
@@ -207,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.api_base:
         if not args.model:
             parser.error("--api-base needs --model")
-        _measure(args.api_base, args.model, args.prompts, args.max_tokens)
+        _measure(args.api_base, args.model, args.prompts, args.max_tokens, args.block)
         return 0
     from tests.support.tiny_gguf import write_tiny_llama  # noqa: PLC0415 - bench-only
     from workbench.local_engine import EngineProcess, engine_missing  # noqa: PLC0415
@@ -224,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with EngineProcess(path) as engine:
             took = time.monotonic() - started
             print(f"engine: {path.name} ({path.stat().st_size / 1e6:.0f} MB) ready in {took:.1f} s")
-            _measure(engine.api_base, engine.model_name, args.prompts, args.max_tokens)
+            _measure(engine.api_base, engine.model_name, args.prompts, args.max_tokens, args.block)
     return 0
 
 
