@@ -8,12 +8,12 @@ aside (kept under another key) rather than overwritten, and the samples open ins
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from ui.error_presenter import ErrorPresenter
+from ui.resource_paths import samples_dir
 from ui.store_handle import StoreHandle
 from ui.workspace import DRAFT_KEY, Workspace, samples
 from workbench.errors import WorkbenchError
@@ -21,7 +21,7 @@ from workbench.errors import WorkbenchError
 if TYPE_CHECKING:
     from storage.run_store import SqlRunStore
 
-SAMPLES = Path(__file__).resolve().parent.parent / "resources" / "samples"
+SAMPLES = samples_dir()  # the source tree, an installed wheel or the app bundle
 _SAVE_DELAY_MS = 1000
 
 

@@ -1,0 +1,1 @@
+"""Tests of what ships beside the code: the wheel, desktop integration, the bundle."""
