@@ -14,13 +14,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSize, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from ui.background import Background
 from ui.collector import GuiThreadCollector
 from ui.main_window import MainWindow
 from ui.preferences import APPLICATION, ORGANIZATION, Preferences
+from ui.resource_paths import APP_ID, ICON_SIZES, icon_path
 from ui.services import Services
 from ui.store_handle import StoreHandle
 from ui.task_bridge import LoopThread
@@ -40,6 +42,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     # For bench/startup.py: print seconds since the epoch when the window answers, then quit.
     parser.add_argument("--quit-when-shown", action="store_true", help=argparse.SUPPRESS)
+    # For packaging/smoke_test.py: one run of the prompts against one model (ui/smoke.py).
+    parser.add_argument(
+        "--smoke-test", nargs=2, metavar=("API_BASE", "MODEL"), help=argparse.SUPPRESS
+    )
     return parser.parse_args(list(argv))
 
 
@@ -93,6 +99,32 @@ def warm_up() -> None:
     tokens.warm()
 
 
+def identify(app: QApplication) -> None:
+    """Name the app as its .desktop entry and AppStream metainfo do (packaging/), with its icon.
+
+    Desktops match the window to its launcher by this id: Wayland's app_id, and on X11 the
+    _GTK_APPLICATION_ID and _KDE_NET_WM_DESKTOP_FILE properties Qt sets from it.
+    """
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
+
+
+def app_icon() -> QIcon:
+    """The SVG, drawn sharp at any size; the shipped PNGs where Qt cannot draw an SVG icon.
+
+    Qt's SVG icon engine is a plugin a trimmed bundle may lack. It draws every size the same as
+    the PNGs (they are its renders), and adding them to it would decode all eight before the
+    window shows (9 ms) for nothing.
+    """
+    icon = QIcon(str(icon_path()))
+    # The SVG engine lists no sizes; without it the icon is empty or one bitmap of the SVG.
+    if icon.isNull() or icon.availableSizes():
+        icon = QIcon()
+        for size in ICON_SIZES:
+            icon.addFile(str(icon_path(size)), QSize(size, size))
+    return icon
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     offline.prepare()  # before anything could load litellm or tiktoken
@@ -101,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("prompt-workbench")
+    identify(app)
     GuiThreadCollector(app)  # before any worker thread starts: cycles die on this thread only
     services = build_services(args)
     window = MainWindow(services)
@@ -110,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     QTimer.singleShot(0, lambda: start_behind(window))
     if args.quit_when_shown:
         QTimer.singleShot(0, lambda: _report_shown(window))
+    if args.smoke_test:
+        from ui.smoke import SmokeTest  # noqa: PLC0415 - only the smoke mode needs it
+
+        SmokeTest(window, *args.smoke_test)
     try:
         return app.exec()
     finally:
