@@ -1,13 +1,15 @@
-"""Take the README's screenshots of the real window under Xvfb, mid-run and after a run.
+"""Take the user guide's screenshots of the real window under Xvfb, from the first start on.
 
     xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshots.py
 The models are the tests' fake OpenAI-compatible server on 127.0.0.1 (no model weights can be
 downloaded here), answering each sample prompt with a fitting reply at a model-like pace; every
-other part (editor, runner, streaming, store, readouts) is the real app.
+other part (editor, runner, streaming, store, readouts) is the real app. Keys live in the tests'
+in-memory keyring, never the system's, and no key from the environment shows.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +18,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# Before keyring loads: the key the shots show is made up, and lives only in this process.
+os.environ["PYTHON_KEYRING_BACKEND"] = "tests.support.memory_keyring.MemoryKeyring"
+for _name in [name for name in os.environ if name.endswith("_API_KEY")]:
+    del os.environ[_name]
 
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -84,6 +90,8 @@ def main() -> None:
         window.show()
         window.keeper.load()
         wait(800)
+        shoot("window-first-start.png")
+        show_api_keys(window, server)
         for model in REPLIES:
             window.models.add_model(
                 ModelSpec(model, server.base_url, ModelParams(temperature=0.2), "openai")
@@ -109,6 +117,31 @@ def main() -> None:
         window.close()
         wait(1500)
         shut_down(window.services)
+
+
+def show_api_keys(window: MainWindow, server: FakeOpenAIServer) -> None:
+    """Settings > API keys with one key in the keyring, masked, after a connection test."""
+    from ui.settings_dialog import SettingsDialog  # noqa: PLC0415
+    from workbench.secrets import KeyringStore  # noqa: PLC0415
+
+    keys = KeyringStore()
+    keys.set("openai", "sk-proj-shots0000000000000000000000000000000000007f3a")
+    window.services.keys = keys
+    window.models.refresh_keys()
+    window.open_settings()
+    wait(600)
+    dialog = window.findChild(SettingsDialog)
+    if dialog is None:
+        raise SystemExit("no Settings dialog")
+    dialog.check_base_urls = {"openai": server.base_url}  # the fake stands in for OpenAI
+    dialog.tabs.setCurrentWidget(dialog.keys_tab)
+    dialog.keys_tab.view.selectRow(0)
+    wait(400)
+    dialog.keys_tab.test_button.click()
+    wait(1200)
+    shoot("settings-api-keys.png")
+    dialog.reject()
+    wait(300)
 
 
 def git(repo: Path, *args: str) -> None:
