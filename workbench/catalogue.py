@@ -21,6 +21,7 @@ import aiohttp
 
 from workbench import pricing
 from workbench.errors import ErrorKind, ProviderError, kind_for_status
+from workbench.offline_guard import refused_by_guard
 
 # What answered, as `EndpointCatalogue.server_kind` says it.
 OLLAMA = "Ollama"
@@ -140,6 +141,9 @@ async def _fetch_json(
             if response.status >= 400:
                 raise ProviderError(kind_for_status(response.status, text), url, response.status)
     except aiohttp.ClientConnectorError as exc:
+        refused = refused_by_guard(exc.os_error)
+        if refused is not None:
+            raise refused from exc
         raise ProviderError(
             ErrorKind.CONNECTION, f"cannot connect to {exc.host}:{exc.port}"
         ) from exc

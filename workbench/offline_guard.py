@@ -100,6 +100,17 @@ class OfflineRefusedError(ConnectionRefusedError):
         self.host = host
 
 
+def refused_by_guard(error: BaseException | None) -> ProviderError | None:
+    """The offline refusal behind a client's connection error, when the socket guard made it.
+
+    A client that reaches a socket call the guard refuses sees an OS error and would call it a
+    retryable connection failure; this says what it was, so nothing retries it.
+    """
+    if isinstance(error, OfflineRefusedError):
+        return ProviderError(ErrorKind.OFFLINE, f"{error.host}; nothing was sent")
+    return None
+
+
 @dataclass(slots=True)
 class _Guard:
     policy: OfflinePolicy

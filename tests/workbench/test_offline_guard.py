@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,11 +13,14 @@ import pytest
 from tests.support.fake_openai import Behaviour, FakeOpenAIServer
 from tests.workbench.runs import cells_for, run
 from workbench import offline_guard
+from workbench.catalogue import endpoint_models
 from workbench.cli.session import offline_policy, options_from_record, options_record
-from workbench.domain import ModelSpec
-from workbench.errors import ErrorKind, UsageError
+from workbench.domain import Message, ModelParams, ModelSpec
+from workbench.errors import ErrorKind, ProviderError, UsageError
 from workbench.events import CellStarted
 from workbench.offline_guard import OfflinePolicy, OfflineRefusedError
+from workbench.providers.base import ChatRequest
+from workbench.providers.openai_compat import OpenAICompatClient
 from workbench.runner import RunOptions
 from workbench.secrets import KeyringStore
 
@@ -250,3 +254,31 @@ def test_the_command_line_policy() -> None:
     )
     with pytest.raises(UsageError, match="--allow-endpoint goes with --offline"):
         offline_policy(args(allow_endpoint=["http://a.local"]))
+
+
+async def _lean_call(url: str) -> None:
+    client = OpenAICompatClient()
+    request = ChatRequest("m", (Message("user", "Hi"),), ModelParams(), url, None, 5.0)
+    try:
+        async for _ in client.stream(request):
+            pass
+    finally:
+        await client.aclose()
+
+
+@pytest.mark.parametrize("url", ["http://192.0.2.1:9/v1", "http://example.com:9/v1"])
+def test_a_client_stopped_by_the_guard_says_offline_not_connection(
+    guard: list[str], url: str
+) -> None:
+    # Past the runner's own check (a listing, a connection test): the socket guard is what stops
+    # it, and the client must not call that a retryable connection failure.
+    host = url.split("//")[1].split(":", maxsplit=1)[0]
+    with pytest.raises(ProviderError) as call:
+        asyncio.run(_lean_call(url))
+    with pytest.raises(ProviderError) as listing:
+        asyncio.run(endpoint_models(url, timeout_s=5))
+    for error in (call.value, listing.value):
+        assert error.kind is ErrorKind.OFFLINE
+        assert not error.kind.retryable
+        assert error.detail == f"{host}; nothing was sent"
+    assert host in guard

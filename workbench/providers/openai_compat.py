@@ -21,6 +21,7 @@ import aiohttp
 
 from workbench.domain import ServerTimings
 from workbench.errors import ErrorKind, ProviderError, kind_for_status
+from workbench.offline_guard import refused_by_guard
 from workbench.providers.base import ChatRequest, StreamPiece
 from workbench.providers.sse import SSEParser
 from workbench.retry import parse_retry_after
@@ -81,6 +82,9 @@ async def post_stream(
     except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
         raise ProviderError(ErrorKind.TIMEOUT, f"no data from {url} for {timeout_s:g} s") from exc
     except aiohttp.ClientConnectorError as exc:
+        refused = refused_by_guard(exc.os_error)
+        if refused is not None:
+            raise refused from exc
         raise ProviderError(
             ErrorKind.CONNECTION, f"cannot connect to {exc.host}:{exc.port} ({exc.os_error})"
         ) from exc
