@@ -29,8 +29,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, SignalInstance, Slot
 from ui.background import Background
 from ui.error_presenter import is_known
 from workbench.domain import ModelSpec
-from workbench.gguf_header import EngineError, check_gguf
-from workbench.local_engine import EngineProcess, engine_missing
+from workbench.local_engine import EngineProcess
 
 STOP_ALL_TIMEOUT_S = 5.0  # closing the window waits at most this long for the engines to end
 _WATCH_MS = 1000  # how often ready engines are checked for having ended on their own
@@ -138,16 +137,12 @@ class EngineManager(QObject):
         entry = _Entry(engine)
         self._entries[key] = entry
         self.engine_starting.emit(key)
-        check_engine = self.command is None  # a command given is its own engine
 
         def launch() -> EngineProcess:
-            check_gguf(engine.path)  # names what is wrong with the file before anything spawns
-            if check_engine and (missing := engine_missing()) is not None:
-                raise EngineError(missing)
             with entry.lock:
                 if entry.stopping:
                     raise _Stopped
-                engine.start()
+                engine.start()  # checks the file and the engine before anything spawns
             engine.wait_ready()
             return engine
 

@@ -152,10 +152,11 @@ class EngineProcess:
         """Check the file, then spawn the server; returns at once (see `wait_ready`)."""
         if self._process is not None:
             raise RuntimeError("an EngineProcess starts once; make a new one to start again")
+        # The file first: what is wrong with the user's pick matters before what is missing here.
+        self.info = check_gguf(self.path)
         missing = engine_missing() if self._default_command else None
         if missing is not None:
             raise EngineError(missing)
-        self.info = check_gguf(self.path)
         self.port = free_port(self.host)
         args = [
             *self._command,
