@@ -30,7 +30,7 @@ from workbench.domain import Cell, CellError, CellResult, ModelSpec, PromptTempl
 from workbench.errors import WorkbenchError
 from workbench.offline_guard import OfflinePolicy
 from workbench.plan import build_plan
-from workbench.pricing import is_local
+from workbench.pricing import priced_per_hour
 from workbench.ratings import Mark
 from workbench.store_api import RunStatus, StoredRun
 
@@ -153,19 +153,13 @@ class RunController(QObject):
             what = "a prompt" if not prompts else "a model (under Models)"
             self._presenter.warn("Nothing to run", f"Add {what} first, then press Ctrl+Enter.")
             return None
-        priced = [self._priced(model) for model in models]
+        # The Settings price is a default: a model with a price per hour of its own keeps it.
+        priced = priced_per_hour(models, self.local.local_price_per_hour, keep_own=True)
         try:
             return build_plan(prompts, priced, [dict(v) for v in variable_sets] or [{}], repeats)
         except WorkbenchError as exc:
             self._presenter.warn("The prompts cannot be rendered", str(exc))
             return None
-
-    def _priced(self, model: ModelSpec) -> ModelSpec:
-        """A local model with the preferences' price per hour, unless it has its own."""
-        price = self.local.local_price_per_hour
-        if price is None or model.hourly_usd is not None or not is_local(model):
-            return model
-        return dataclasses.replace(model, hourly_usd=price)
 
     def run(
         self,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -119,3 +120,21 @@ def cost_of(
         return Cost(None, CostSource.UNKNOWN)
     usd = input_tokens * price.input_per_token + output_tokens * price.output_per_token
     return Cost(usd, CostSource.PRICE_MAP)
+
+
+def priced_per_hour(
+    models: Sequence[ModelSpec], hourly_usd: float | None, *, keep_own: bool = False
+) -> list[ModelSpec]:
+    """`models` with `hourly_usd` set on the local ones (hosted models keep their price map).
+
+    `keep_own`: a model that has a price per hour of its own keeps it (the window's setting is a
+    default); without it the given price wins (`--local-price-per-hour` prices the whole run).
+    """
+    if hourly_usd is None:
+        return list(models)
+    return [
+        replace(m, hourly_usd=hourly_usd)
+        if is_local(m) and not (keep_own and m.hourly_usd is not None)
+        else m
+        for m in models
+    ]

@@ -12,10 +12,9 @@ import pytest
 from tests.support.fake_openai import Behaviour, FakeOpenAIServer, RecordedRequest
 from tests.workbench.runs import cells_for, run
 from workbench.cli.main import main
-from workbench.cli.run_cmd import priced_per_hour
 from workbench.domain import Cost, CostSource, ModelSpec, UserPrice
 from workbench.errors import UsageError
-from workbench.pricing import cost_of
+from workbench.pricing import cost_of, priced_per_hour
 from workbench.runner import RunOptions
 from workbench.suite_file import model_yaml, parse_suite_file
 from workbench.yaml_writer import dump_yaml
@@ -63,6 +62,9 @@ def test_the_hourly_price_goes_to_local_models_only() -> None:
     local = ModelSpec("llama3", api_base="http://127.0.0.1:8080/v1")
     assert priced_per_hour([hosted, local], 0.5) == [hosted, replace(local, hourly_usd=0.5)]
     assert priced_per_hour([hosted, local], None) == [hosted, local]
+    own = replace(local, hourly_usd=2.0)  # the window's setting is a default; the flag wins
+    assert priced_per_hour([own], 0.5, keep_own=True) == [own]
+    assert priced_per_hour([own], 0.5) == [replace(local, hourly_usd=0.5)]
 
 
 def test_cli_local_price_per_hour_reaches_the_records(

@@ -18,7 +18,7 @@ from typing import TextIO
 from workbench import checks
 from workbench.checks import Verdict
 from workbench.cli.budget import add_budget_option
-from workbench.cli.run_cmd import add_local_options, priced_per_hour
+from workbench.cli.run_cmd import add_local_options
 from workbench.cli.session import (
     Recording,
     add_offline_options,
@@ -38,6 +38,7 @@ from workbench.junit import write_junit
 from workbench.llm_judge import JudgeTask, check_judging, judgement_of, plan_judging
 from workbench.offline_guard import OfflinePolicy
 from workbench.plan import build_plan
+from workbench.pricing import priced_per_hour
 from workbench.records import to_record
 from workbench.rejudge import graded_of, judge_results
 from workbench.retry import RetryPolicy

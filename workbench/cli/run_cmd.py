@@ -6,7 +6,6 @@ import argparse
 import math
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -27,7 +26,7 @@ from workbench.domain import CellResult, Message, ModelParams, ModelSpec, Prompt
 from workbench.errors import UsageError
 from workbench.offline_guard import OfflinePolicy
 from workbench.plan import build_plan
-from workbench.pricing import is_local
+from workbench.pricing import priced_per_hour
 from workbench.prompty import load_prompty
 from workbench.records import RecordWriter
 from workbench.retry import RetryPolicy
@@ -156,13 +155,6 @@ def _hourly_usd(text: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, not {text!r}")
     return value
-
-
-def priced_per_hour(models: Sequence[ModelSpec], hourly_usd: float | None) -> list[ModelSpec]:
-    """`models` with `hourly_usd` set on the local ones (hosted models keep their price map)."""
-    if hourly_usd is None:
-        return list(models)
-    return [replace(m, hourly_usd=hourly_usd) if is_local(m) else m for m in models]
 
 
 def _positive_int(text: str) -> int:
