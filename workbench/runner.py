@@ -43,7 +43,7 @@ from workbench.offline_guard import OfflinePolicy
 from workbench.providers.base import ChatClient, ChatRequest
 from workbench.providers.ollama_native import OllamaNativeClient
 from workbench.providers.openai_compat import OpenAICompatClient
-from workbench.providers.routing import OPENAI_BASE, Route, route
+from workbench.providers.routing import Route, route
 from workbench.retry import RetryPolicy
 from workbench.secrets import KeyStore
 
@@ -405,9 +405,8 @@ def _destination(target: Route) -> str | None:
     """Where a route's calls go, for offline mode; None is a hosted provider's default URL."""
     if target.api_base is not None:
         return target.api_base
-    if target.local:
-        return "http://localhost"  # a local provider's default server (ollama/ through litellm)
-    return OPENAI_BASE if target.transport == "openai" else None
+    # No base: litellm picks the provider's default (the lean clients always route to a base).
+    return "http://localhost" if target.local else None  # e.g. ollama/ through litellm
 
 
 async def _drain(client: ChatClient, request: ChatRequest) -> None:
