@@ -15,13 +15,13 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
 from workbench import pricing
 from workbench.errors import ErrorKind, ProviderError, kind_for_status
 from workbench.offline_guard import refused_by_guard
+from workbench.providers.routing import server_root
 
 # What answered, as `EndpointCatalogue.server_kind` says it.
 OLLAMA = "Ollama"
@@ -125,7 +125,7 @@ async def endpoint_catalogue(api_base: str, timeout_s: float = 5.0) -> EndpointC
     async with aiohttp.ClientSession(timeout=timeout, trust_env=False) as session:
         async with asyncio.timeout_at(deadline):
             kind, models = await _listing(session, api_base)
-        asker = _Asker(session, _root(api_base), deadline)
+        asker = _Asker(session, server_root(api_base), deadline)
         kind, models = await _with_details(asker, kind, models)
     return EndpointCatalogue(kind, tuple(models))
 
@@ -170,7 +170,7 @@ async def _listing(
         if first.kind is ErrorKind.CONNECTION:
             raise
         try:  # an Ollama older than its OpenAI-compatible /v1
-            tags = _items(await _fetch_json(session, _root(api_base) + "/api/tags"), "models")
+            tags = _items(await _fetch_json(session, server_root(api_base) + "/api/tags"), "models")
         except ProviderError:
             raise first from None
         if tags is None:
@@ -371,12 +371,6 @@ def _parameter_size(count: int | None) -> str:
     if count is None:
         return ""
     return f"{count / 1e9:.1f}B" if count >= 1_000_000_000 else f"{count / 1e6:.0f}M"
-
-
-def _root(api_base: str) -> str:
-    """The server's own root: the base URL without OpenAI's /v1."""
-    parts = urlsplit(api_base.rstrip("/"))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path.removesuffix("/v1"), "", ""))
 
 
 def _items(payload: object, key: str) -> list[dict[str, object]] | None:

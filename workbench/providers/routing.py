@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from workbench import pricing
 from workbench.domain import ModelSpec
@@ -74,8 +75,9 @@ def route(model: ModelSpec) -> Route:
 
 
 def server_root(api_base: str) -> str:
-    """A base URL without its trailing slash and `/v1`: where a server's native API lives."""
-    return api_base.rstrip("/").removesuffix("/v1")
+    """A base URL without `/v1`, a query or a trailing slash: where a server's native API is."""
+    parts = urlsplit(api_base.rstrip("/"))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.removesuffix("/v1"), "", ""))
 
 
 def _speaks_openai(model: ModelSpec, prefix: str | None) -> bool:
