@@ -10,18 +10,17 @@ on a daemon thread, like `tests.support.fake_openai`, so `asyncio.run` tests can
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import json
 import threading
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from types import TracebackType
+from tests.support.app_thread import AppThread
 
+if TYPE_CHECKING:
     from aiohttp.typedefs import Handler
 
 __all__ = [
@@ -35,53 +34,26 @@ __all__ = [
 
 Failure = Literal["500", "hang"]
 Route = tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]
-_START_TIMEOUT_S = 10.0
-_STOP_TIMEOUT_S = 5.0
 
 
-class FakeLocalServer:
-    """The common part: a thread with a loop, recorded requests, and failures by path."""
+class FakeLocalServer(AppThread):
+    """The common part: recorded requests and failures by path (the serving is AppThread's)."""
 
     def __init__(self, failing: Mapping[str, Failure] | None = None) -> None:
+        super().__init__()
         self._failing = dict(failing or {})
         self._lock = threading.Lock()
         self._recorded: list[tuple[str, str, dict[str, Any]]] = []
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: asyncio.Event | None = None
-        self._port: int | None = None
 
     def routes(self) -> list[Route]:
         """(method, path, handler) of every endpoint this server answers."""
         raise NotImplementedError
 
-    # --- lifecycle -------------------------------------------------------------------
-
-    def __enter__(self) -> Self:
-        ready: concurrent.futures.Future[int] = concurrent.futures.Future()
-        self._thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
-        self._thread.start()
-        self._port = ready.result(timeout=_START_TIMEOUT_S)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        loop, thread = self._loop, self._thread
-        if loop is not None:
-            with contextlib.suppress(RuntimeError):  # the loop already ended
-                loop.call_soon_threadsafe(self._begin_stop)
-        if thread is not None:
-            thread.join(timeout=_STOP_TIMEOUT_S)
-            assert not thread.is_alive(), "the fake server did not stop"
-
     @property
     def port(self) -> int:
-        assert self._port is not None, "the fake server is not running"
-        return self._port
+        port = self.listened_on
+        assert port is not None, "the fake server was never started"
+        return port
 
     @property
     def base_url(self) -> str:
@@ -99,55 +71,13 @@ class FakeLocalServer:
         """The path of each request, in the order they came."""
         return [path for _method, path, _body in self.requests()]
 
-    # --- the loop's thread -------------------------------------------------------------
+    # --- the app ---------------------------------------------------------------------
 
-    def _run(self, ready: concurrent.futures.Future[int]) -> None:
-        loop = asyncio.new_event_loop()
-        runner: web.AppRunner | None = None
-        try:
-            try:
-                runner, port = loop.run_until_complete(self._open())
-            except BaseException as exc:
-                ready.set_exception(exc)
-                return
-            self._loop = loop
-            ready.set_result(port)
-            loop.run_forever()
-        finally:
-            try:
-                loop.run_until_complete(self._close(runner))
-            finally:
-                loop.close()
-
-    async def _open(self) -> tuple[web.AppRunner, int]:
-        self._stopping = asyncio.Event()
+    def build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._record_and_fail])
         for method, path, handler in self.routes():
             app.router.add_route(method, path, handler)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port: int = runner.addresses[0][1]
-        return runner, port
-
-    async def _close(self, runner: web.AppRunner | None) -> None:
-        if self._stopping is not None:
-            self._stopping.set()  # wakes hanging handlers
-        if runner is not None:
-            await runner.cleanup()
-        # Handlers whose client went away are no longer tracked by aiohttp: end them here, so
-        # closing the loop never destroys a pending task.
-        current = asyncio.current_task()
-        leftovers = [task for task in asyncio.all_tasks() if task is not current]
-        for task in leftovers:
-            task.cancel()
-        await asyncio.gather(*leftovers, return_exceptions=True)
-
-    def _begin_stop(self) -> None:
-        if self._stopping is not None:
-            self._stopping.set()
-        asyncio.get_running_loop().stop()
+        return app
 
     async def wait_for_stop(self, seconds: float) -> None:
         """Sleep `seconds`, or less if the server stops first."""

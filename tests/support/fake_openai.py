@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import concurrent.futures
 import contextlib
 import itertools
 import json
@@ -34,18 +33,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from types import TracebackType
+from tests.support.app_thread import AppThread
 
+if TYPE_CHECKING:
     from aiohttp.typedefs import Handler
 
 __all__ = ["Behaviour", "FakeOpenAIServer", "Fault", "RecordedRequest", "tokenize"]
 
 _TOKEN_RE = re.compile(r"\s*\S+")
-_START_TIMEOUT_S = 10.0
-_STOP_TIMEOUT_S = 5.0
-# Bounds how long runner.cleanup() waits for handlers; ours wake on stop, so this is a backstop.
-_SHUTDOWN_GRACE_S = 0.5
 _CHAT_PATH = "/v1/chat/completions"
 OLLAMA_CHAT_PATH = "/api/chat"
 # What the fake's local servers claim they measured: 500 prompt tokens/s, 40 answer tokens/s.
@@ -266,7 +261,7 @@ def _ollama_done(plan: _Plan, behaviour: Behaviour) -> dict[str, Any]:
     }
 
 
-class FakeOpenAIServer:
+class FakeOpenAIServer(AppThread):
     """An OpenAI-compatible chat-completions server on 127.0.0.1, for tests.
 
     Use it as a context manager (or call :meth:`start` and :meth:`stop`); point clients at
@@ -285,8 +280,8 @@ class FakeOpenAIServer:
         """``require_key``: answer every /v1 request whose bearer token differs with a 401.
         ``port``: bind this port instead of a free one (a stand-in for a server on its flag).
         ``timings``: end each stream with llama.cpp's ``timings`` object, as its server does."""
+        super().__init__(port=port)
         self._timings = timings
-        self._bind_port = port
         self._models = tuple(models)
         self._ollama = ollama
         self._require_key = require_key
@@ -296,64 +291,11 @@ class FakeOpenAIServer:
         self._recorded: list[RecordedRequest] = []
         self._ends: dict[int, float] = {}  # id(request) -> when its stream's last bytes began
         self._ids = itertools.count(1)
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stopping: asyncio.Event | None = None
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
-
-    # --- lifecycle -------------------------------------------------------------------
-
-    def start(self) -> FakeOpenAIServer:
-        """Bind a free port on 127.0.0.1 and return once the server accepts connections."""
-        if self._thread is not None:
-            msg = "FakeOpenAIServer is already started"
-            raise RuntimeError(msg)
-        ready: concurrent.futures.Future[int] = concurrent.futures.Future()
-        self._thread = threading.Thread(
-            target=self._run, args=(ready,), name="fake-openai-server", daemon=True
-        )
-        self._thread.start()
-        try:
-            self._port = ready.result(timeout=_START_TIMEOUT_S)
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        """Close the server, its connections and any hanging handlers; idempotent."""
-        thread = self._thread
-        if thread is None:
-            return
-        loop = self._loop
-        if loop is not None:
-            # RuntimeError: the loop already closed itself (e.g. start failed).
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(self._begin_stop)
-        thread.join(timeout=_STOP_TIMEOUT_S)
-        if thread.is_alive():
-            msg = "FakeOpenAIServer did not stop in time"
-            raise RuntimeError(msg)
-        self._thread = None
-        self._loop = None
-        self._port = None
-
-    def __enter__(self) -> FakeOpenAIServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def root_url(self) -> str:
         """``http://127.0.0.1:PORT``, for servers addressed without the /v1 prefix."""
-        if self._port is None:
+        if not self.running:
             msg = "FakeOpenAIServer is not running"
             raise RuntimeError(msg)
         return f"http://127.0.0.1:{self._port}"
@@ -413,62 +355,16 @@ class FakeOpenAIServer:
         )
         return f"Reply from {model} to: {last_user}"
 
-    # --- event-loop thread ------------------------------------------------------------
+    # --- the app ---------------------------------------------------------------------
 
-    def _run(self, ready: concurrent.futures.Future[int]) -> None:
-        """Thread body: serve until stopped, then tear down so nothing leaks a warning."""
-        loop = asyncio.new_event_loop()
-        try:
-            try:
-                port = loop.run_until_complete(self._open())
-            except BaseException as exc:
-                ready.set_exception(exc)
-                return
-            self._loop = loop
-            ready.set_result(port)
-            loop.run_forever()
-        finally:
-            try:
-                loop.run_until_complete(self._close())
-                loop.run_until_complete(loop.shutdown_asyncgens())
-                loop.run_until_complete(loop.shutdown_default_executor())
-            finally:
-                loop.close()
-
-    async def _open(self) -> int:
-        self._stopping = asyncio.Event()
+    def build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._record, self._authorize])
         app.router.add_post(_CHAT_PATH, self._chat)
         app.router.add_get("/v1/models", self._list_models)
         if self._ollama:
             app.router.add_get("/api/tags", self._ollama_tags)
             app.router.add_post(OLLAMA_CHAT_PATH, self._ollama_chat)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=_SHUTDOWN_GRACE_S)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self._bind_port)
-        await site.start()
-        port: int = self._runner.addresses[0][1]
-        return port
-
-    def _begin_stop(self) -> None:
-        """Runs on the loop: wake sleeping and hanging handlers, then leave run_forever."""
-        if self._stopping is not None:
-            self._stopping.set()
-        asyncio.get_running_loop().stop()
-
-    async def _close(self) -> None:
-        if self._stopping is not None:
-            self._stopping.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        # Handlers whose client went away are no longer tracked by aiohttp; finish them here
-        # so closing the loop never destroys a pending task.
-        current = asyncio.current_task()
-        leftovers = [t for t in asyncio.all_tasks() if t is not current]
-        for task in leftovers:
-            task.cancel()
-        await asyncio.gather(*leftovers, return_exceptions=True)
+        return app
 
     async def _pause(self, seconds: float) -> bool:
         """Sleep, waking early if the server stops; True means the server is stopping."""
