@@ -73,6 +73,7 @@ class EngineRow:
     port: int | None = None
     load_ms: float | None = None
     message: str = ""  # why it failed
+    hint: str = ""  # what the failure means for the models that wait for this file
 
     def state_text(self) -> str:
         if self.state is EngineState.FAILED and self.message:
@@ -141,7 +142,7 @@ class EnginesModel(QAbstractTableModel):
             )[column]
         if role == _Role.ToolTipRole:
             if column == STATE and row.message:
-                return row.message
+                return "\n\n".join(text for text in (row.message, row.hint) if text)
             return row.path
         if role == _Role.ForegroundRole and column == STATE and row.state is EngineState.FAILED:
             return QBrush(_WARNING)
@@ -241,6 +242,10 @@ class EnginesPanel(QWidget):
         if number is not None:
             self.table.selectRow(number)
 
+    def note(self, path: str, hint: str) -> None:
+        """Say under the engines what `path`'s failure means (the models waiting for it)."""
+        self._update(path, hint=hint)
+
     def selected_path(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
         return self.model.row_at(rows[0].row()).path if rows else None
@@ -297,7 +302,8 @@ class EnginesPanel(QWidget):
         counts = collections.Counter(row.state for row in rows)
         shown = (EngineState.READY, EngineState.STARTING, EngineState.FAILED)
         parts = [f"{counts[state]} {state.value}" for state in shown if counts[state]]
-        self._summary.setText(", ".join(parts) or "No engine running")
+        hints = [row.hint for row in rows if row.state is EngineState.FAILED and row.hint]
+        self._summary.setText("\n".join([", ".join(parts) or "No engine running", *hints]))
 
     def _enable_stop(self) -> None:
         path = self.selected_path()

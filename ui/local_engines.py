@@ -11,6 +11,12 @@ model load that prints hundreds of lines costs a few hand-overs, not one per lin
 
 A stop asked for while the engine is still starting wins: a start job that has not spawned yet
 never does, and one that has sees its process end and reports "stopped", not "failed".
+
+A restart of the window serves the saved workspace's GGUF files again (`restore`). Their models
+keep their old api_base, where nothing answers, until the new engine is ready: the manager keeps
+which old api_base waits for which file, so the window can point those models at the new port in
+place (`take_waiting`), the workspace still knows their file meanwhile (`files_for`), and
+removing such a model stops its engine even while it starts (`stop_unused`).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import contextlib
 import enum
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,6 +123,8 @@ class EngineManager(QObject):
         # The program to run instead of llama-cpp-python's server (tests pass a stand-in).
         self.command: tuple[str, ...] | None = None if command is None else tuple(command)
         self._entries: dict[str, _Entry] = {}
+        # A restored model's old api_base -> the file whose new engine it waits for.
+        self._waiting: dict[str, str] = {}
         self._output = _OutputQueue(self._output_arrived)
         self._output_arrived.connect(self._on_output_arrived, Qt.ConnectionType.QueuedConnection)
         self._watch = QTimer(self, interval=_WATCH_MS)
@@ -194,13 +202,58 @@ class EngineManager(QObject):
             if entry.state in (EngineState.STARTING, EngineState.READY):
                 self._on_stopped(key, entry)
 
+    def restore(self, files: Mapping[str, str]) -> None:
+        """Serve a saved workspace's GGUF files again: `files` maps a model's old api_base to
+        its file. Those models wait for their file's engine (`take_waiting` when it is ready)."""
+        for api_base, path in files.items():
+            self._waiting[api_base] = engine_key(Path(path))
+        for key in dict.fromkeys(self._waiting.values()):
+            self.start(Path(key))
+
+    def take_waiting(self, engine: EngineProcess) -> list[str]:
+        """The old api_bases of the models that waited for `engine`'s file; they wait no more."""
+        key = engine_key(engine.path)
+        taken = [api_base for api_base, path in self._waiting.items() if path == key]
+        for api_base in taken:
+            del self._waiting[api_base]
+        return taken
+
+    def waiting_for(self, path: Path | str) -> list[str]:
+        """The old api_bases of the models still waiting for an engine on `path`."""
+        key = engine_key(Path(path))
+        return [api_base for api_base, waited in self._waiting.items() if waited == key]
+
+    def file_for(self, model: ModelSpec) -> str | None:
+        """The GGUF file `model` is served from: its engine's (ready, stopped or ended) or the
+        one it waits for. None for a model no window engine serves."""
+        if model.api_base is None:
+            return None
+        for key, entry in self._entries.items():
+            if entry.engine.port is not None and entry.engine.api_base == model.api_base:
+                return key
+        return self._waiting.get(model.api_base)
+
+    def files_for(self, models: Iterable[ModelSpec]) -> dict[str, str]:
+        """api_base -> GGUF file for each of `models` a window engine serves (the workspace's)."""
+        files: dict[str, str] = {}
+        for model in models:
+            path = self.file_for(model)
+            if path is not None and model.api_base is not None:
+                files[model.api_base] = path
+        return files
+
     def stop_unused(self, models: Iterable[ModelSpec]) -> list[str]:
-        """Stop each ready engine whose api_base no model in `models` uses; their paths."""
+        """Stop each ready engine whose api_base no model in `models` uses, and each restored
+        one still starting whose waiting models are all gone; their paths."""
         used = {model.api_base for model in models}
+        awaited = set(self._waiting.values())
+        self._waiting = {base: key for base, key in self._waiting.items() if base in used}
+        still_awaited = set(self._waiting.values())
         unused = [
             key
             for key, entry in self._entries.items()
-            if entry.state is EngineState.READY and entry.engine.api_base not in used
+            if (entry.state is EngineState.READY and entry.engine.api_base not in used)
+            or (entry.state is EngineState.STARTING and key in awaited and key not in still_awaited)
         ]
         for key in unused:
             self.stop(key)

@@ -93,7 +93,9 @@ class MainWindow(QMainWindow):
             window=self,
         )
         self.changed_files = ChangedFilesPanel(services.background)
-        self.engines = EngineManager(services.background, parent=self)
+        self.engines = EngineManager(
+            services.background, parent=self, command=services.engine_command
+        )
         self.engines_panel = EnginesPanel(self.engines, self.presenter)
 
         self._lay_out()
@@ -279,6 +281,7 @@ class MainWindow(QMainWindow):
         self.services.store.ready.connect(self.status.show_store)
         self.services.store.failed.connect(self._on_store_failed)
         self.engines.engine_ready.connect(self._on_engines_engine_ready)
+        self.engines.engine_failed.connect(self._on_engines_engine_failed)
         self.models.models_changed.connect(self._on_models_models_changed)
         local_servers = self.models.findChild(LocalServersBox)
         assert local_servers is not None  # the Models panel always has one
@@ -295,12 +298,15 @@ class MainWindow(QMainWindow):
             cases=tuple(self.cases.kept_cases()),
             checks=self.checks.checks(),
             repeats=self.cases.repeats(),
+            gguf_files=self.engines.files_for(self.models.models()),
         )
 
     @Slot(object)
     def _on_keeper_restored(self, workspace: Workspace) -> None:
         self.variables.set_values(workspace.variables)
         self.models.set_models(list(workspace.models))
+        # Their old ports died with the last window: serve the files again, the models wait.
+        self.engines.restore(workspace.gguf_files)
         self.editor.set_prompts(workspace.prompts)
         self.cases.set_cases(workspace.cases)
         self.cases.set_repeats(workspace.repeats)
@@ -446,10 +452,31 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_engines_engine_ready(self, engine: EngineProcess) -> None:
-        """A GGUF file's server answers: its model joins the list, as a picked local model."""
+        """A GGUF file's server answers: the models that waited for it (a restored workspace)
+        move to its port in place; else its model joins the list, as a picked local model."""
+        waiting = self.engines.take_waiting(engine)
+        if waiting and self.models.move_endpoint(waiting, engine.api_base):
+            self.status.showMessage(f"{engine.model_name} is back, on port {engine.port}", 8000)
+            return
         params = self.services.prefs.default_params
         self.models.add_model(replace(engine.model_spec(), transport="openai", params=params))
         self.status.showMessage(f"{engine.model_name} is ready on port {engine.port}", 8000)
+
+    @Slot(str, str)
+    def _on_engines_engine_failed(self, path: str, _message: str) -> None:
+        """A restored model's file could not be served: the model stays, say how to get it back
+        (the dock's row and the presenter already say why it failed)."""
+        waiting = set(self.engines.waiting_for(path))
+        names = [model.label for model in self.models.models() if model.api_base in waiting]
+        if not names:
+            return
+        hint = (
+            f"{', '.join(dict.fromkeys(names))} cannot answer until {path} is back: "
+            "put the file back and run it again (Run a GGUF file…), or remove the model."
+        )
+        self.engines_panel.note(path, hint)
+        self.engines_dock.raise_()
+        self.status.showMessage(hint)  # no timeout: it holds until something newer is said
 
     @Slot()
     def _on_models_models_changed(self) -> None:

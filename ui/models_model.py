@@ -141,6 +141,18 @@ class ModelsTableModel(QAbstractTableModel):
         self.models_changed.emit()
         return True
 
+    def move_endpoint(self, old: Iterable[str], new: str) -> int:
+        """Point each model at an api_base in `old` to `new`, in place, all else kept (a local
+        engine served again on another port); how many moved."""
+        old_bases = set(old)
+        rows = [row for row, spec in enumerate(self._specs) if spec.api_base in old_bases]
+        for row in rows:
+            self._specs[row] = dataclasses.replace(self._specs[row], api_base=new)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        if rows:
+            self.models_changed.emit()
+        return len(rows)
+
     def remove_rows(self, rows: Iterable[int]) -> None:
         doomed = sorted({row for row in rows if 0 <= row < len(self._specs)}, reverse=True)
         for row in doomed:

@@ -8,7 +8,7 @@ price map on the GUI thread: those answer later through `Background` or the asyn
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
@@ -119,6 +119,11 @@ class ModelsPanel(QWidget):
     def add_model(self, spec: ModelSpec) -> None:
         """Append `spec` to the table; an exact duplicate is ignored."""
         self._model.add(spec)
+
+    def move_endpoint(self, old: Iterable[str], new: str) -> int:
+        """Point the models at the api_bases `old` to `new` in place (their row, name and
+        parameters kept); `models_changed` follows when any moved. How many moved."""
+        return self._model.move_endpoint(old, new)
 
     def missing_keys(self) -> list[str]:
         """What to do about each model without its key, as of the last check."""

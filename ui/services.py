@@ -18,3 +18,6 @@ class Services:
     prefs: Preferences
     store: StoreHandle
     keys: KeyStore | None  # None where even the keyring package cannot load: env vars still work
+    # The program the window's local engines run instead of llama-cpp-python's server (tests
+    # pass a stand-in); None: the real one.
+    engine_command: tuple[str, ...] | None = None

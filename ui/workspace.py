@@ -2,6 +2,10 @@
 
 The window autosaves this to the store's drafts table a moment after every edit and on close,
 and restores it at start, so typed text survives a crash or a closed window. Pure data: no Qt.
+
+A model the window serves from a GGUF file carries that file's absolute path (`"gguf"`), because
+its api_base names a port that dies with the window: a restart serves the file again and points
+the model at the new port.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from storage import codec, suite_codec
@@ -40,6 +44,8 @@ class Workspace:
     cases: tuple[Case, ...] = ()
     checks: tuple[Check, ...] = ()
     repeats: int = 1
+    # api_base of a model a window engine serves -> the GGUF file it serves (absolute path)
+    gguf_files: Mapping[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -47,10 +53,7 @@ class Workspace:
                 "format": _FORMAT,
                 "prompts": [_prompt_json(prompt) for prompt in self.prompts],
                 "variables": dict(self.variables),
-                "models": [
-                    {"name": m.name, "api_base": m.api_base, **codec.model_options(m)}
-                    for m in self.models
-                ],
+                "models": [_model_json(model, self.gguf_files) for model in self.models],
                 **({"folder": _folder_json(self.folder)} if self.folder else {}),
                 "cases": [suite_codec.case_json(case) for case in self.cases],
                 "checks": [suite_codec.check_json(check) for check in self.checks],
@@ -66,17 +69,18 @@ class Workspace:
             data = json.loads(text)
             prompts = tuple(_prompt_of(item) for item in data["prompts"])
             variables = {str(k): str(v) for k, v in dict(data.get("variables", {})).items()}
+            items = data.get("models", [])
             models = tuple(
-                codec.model_of(str(item["name"]), item.get("api_base"), item)
-                for item in data.get("models", [])
+                codec.model_of(str(item["name"]), item.get("api_base"), item) for item in items
             )
+            gguf_files = _gguf_files_of(items)
             folder = _folder_of(data["folder"]) if data.get("folder") else None
             cases = tuple(suite_codec.case_of(item) for item in data.get("cases", []))
             checks = tuple(suite_codec.check_of(item) for item in data.get("checks", []))
             repeats = max(1, int(data.get("repeats", 1)))
         except (ValueError, KeyError, TypeError, IndexError) as exc:
             raise WorkbenchError(f"the saved workspace could not be read ({exc})") from exc
-        return cls(prompts, variables, models, folder, cases, checks, repeats)
+        return cls(prompts, variables, models, folder, cases, checks, repeats, gguf_files)
 
 
 def samples(folder: Path) -> Workspace:
@@ -87,6 +91,34 @@ def samples(folder: Path) -> Workspace:
         for name, value in prompt.defaults.items():
             variables.setdefault(name, value)
     return Workspace(tuple(prompts), variables, ())
+
+
+def _model_json(model: ModelSpec, gguf_files: Mapping[str, str]) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "name": model.name,
+        "api_base": model.api_base,
+        **codec.model_options(model),
+    }
+    gguf = gguf_files.get(model.api_base) if model.api_base is not None else None
+    if gguf is not None:  # only for an engine's model: other items read as before
+        item["gguf"] = gguf
+    return item
+
+
+def _gguf_files_of(items: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Each engine model's api_base -> its file; a key that cannot be served again is damage."""
+    files: dict[str, str] = {}
+    for item in items:
+        if "gguf" not in item:
+            continue
+        path, api_base = item["gguf"], item.get("api_base")
+        if not isinstance(path, str) or not PurePath(path).is_absolute():
+            raise ValueError(f"the GGUF file of model {item['name']!r} is not an absolute path")
+        if not isinstance(api_base, str):
+            raise ValueError(f"model {item['name']!r} has a GGUF file but no api_base")
+        if files.setdefault(api_base, path) != path:
+            raise ValueError(f"two GGUF files for the one api_base {api_base}")
+    return files
 
 
 def _folder_json(folder: OpenFolder) -> dict[str, Any]:

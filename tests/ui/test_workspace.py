@@ -41,3 +41,41 @@ def test_a_damaged_case_is_a_clear_error() -> None:
     broken = {"format": 1, "prompts": [], "cases": [{"checks": []}]}
     with pytest.raises(WorkbenchError, match="could not be read"):
         Workspace.from_json(json.dumps(broken))
+
+
+def test_an_engine_models_gguf_file_round_trips_next_to_its_model() -> None:
+    served = ModelSpec("tiny", api_base="http://127.0.0.1:41234/v1", transport="openai")
+    hosted = ModelSpec("gpt-4o-mini")
+    kept = Workspace(
+        models=(served, hosted),
+        gguf_files={"http://127.0.0.1:41234/v1": "/models/tiny.gguf"},
+    )
+    items = json.loads(kept.to_json())["models"]
+    assert [item.get("gguf") for item in items] == ["/models/tiny.gguf", None]
+    assert "gguf" not in items[1]  # other models' items read as they always did
+    assert Workspace.from_json(kept.to_json()) == kept
+
+
+def test_a_draft_from_before_gguf_files_opens_with_none() -> None:
+    old = {
+        "format": 1,
+        "prompts": [],
+        "models": [{"name": "tiny", "api_base": "http://127.0.0.1:41234/v1"}],
+    }
+    restored = Workspace.from_json(json.dumps(old))
+    assert restored.models == (ModelSpec("tiny", api_base="http://127.0.0.1:41234/v1"),)
+    assert restored.gguf_files == {}
+
+
+@pytest.mark.parametrize(
+    ("item", "why"),
+    [
+        ({"api_base": "http://127.0.0.1:1/v1", "gguf": "tiny.gguf"}, "not an absolute path"),
+        ({"api_base": "http://127.0.0.1:1/v1", "gguf": 7}, "not an absolute path"),
+        ({"api_base": None, "gguf": "/models/tiny.gguf"}, "no api_base"),
+    ],
+)
+def test_a_damaged_gguf_file_is_a_clear_error(item: dict[str, object], why: str) -> None:
+    broken = {"format": 1, "prompts": [], "models": [{"name": "tiny", **item}]}
+    with pytest.raises(WorkbenchError, match=f"could not be read .*{why}"):
+        Workspace.from_json(json.dumps(broken))
