@@ -184,6 +184,10 @@ class ChecksModel(QAbstractTableModel):
         """Why each invalid row is left out of `checks()`, in row order."""
         return [row.problem for row in self._rows if row.problem is not None]
 
+    def all_checks(self) -> tuple[Check, ...]:
+        """Every row's check as it stands, the invalid ones too (what a draft keeps)."""
+        return tuple(row.check for row in self._rows)
+
     def check_at(self, row: int) -> Check:
         """The row's check as it stands, valid or not."""
         return self._rows[row].check

@@ -220,6 +220,10 @@ class ChecksPanel(QWidget):
         """The valid checks; invalid rows stay in the table until fixed (see `problems`)."""
         return self.model.checks()
 
+    def all_checks(self) -> tuple[Check, ...]:
+        """Every row, invalid ones included, so a restored draft shows them again."""
+        return self.model.all_checks()
+
     def set_checks(self, checks: Iterable[Check]) -> None:
         self.model.set_checks(checks)
 

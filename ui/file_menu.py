@@ -7,6 +7,7 @@ and an import reaches the store on its lane in one transaction: all of it, or no
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,8 +19,9 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QStatusBar
 from ui.error_presenter import ErrorPresenter
 from ui.models_panel import ModelsPanel
 from ui.prompt_set_controller import PromptSetController
-from ui.prompt_set_session import export_files
+from ui.prompt_set_session import export_files, usable_checks
 from ui.services import Services
+from workbench.errors import UsageError
 from workbench.prompt_set import PromptSet, render_prompt_set, write_files
 from workbench.suite import Suite
 
@@ -196,20 +198,23 @@ class FileMenu(QObject):
             )
             return
         columns = self._prompt_sets.columns()
-        if session is not None:
-            request = session.save_request(columns)
-
-            def render() -> dict[str, str]:
-                return export_files(request)
-        else:
-            suite = Suite(
-                name=target.resolve().name or "prompts",
-                prompts=tuple(prompt for _, prompt in columns),
-                models=tuple(self._models.models()),
-            )
-
-            def render() -> dict[str, str]:
-                return render_prompt_set(suite)
+        cases, rows = self._prompt_sets.cases(), self._prompt_sets.check_rows()
+        render: Callable[[], dict[str, str]]
+        try:  # the Cases and Checks docks as they stand, not as the folder was read
+            if session is not None:
+                render = functools.partial(export_files, session.save_request(columns, cases, rows))
+            else:
+                suite = Suite(
+                    name=target.resolve().name or "prompts",
+                    prompts=tuple(prompt for _, prompt in columns),
+                    models=tuple(self._models.models()),
+                    cases=tuple(cases),
+                    checks=usable_checks(rows),
+                )
+                render = functools.partial(render_prompt_set, suite)
+        except UsageError as exc:  # a red check row: nothing is written
+            self._presenter.present(exc, f"export to {target}")
+            return
 
         def work() -> list[str]:
             return write_files(target, render())

@@ -81,6 +81,8 @@ class MainWindow(QMainWindow):
             editor=self.editor,
             variables=self.variables,
             models=self.models,
+            cases=self.cases,
+            checks=self.checks,
             window=self,
             title=TITLE,
         )
@@ -296,7 +298,7 @@ class MainWindow(QMainWindow):
             tuple(self.models.models()),
             self.prompt_sets.open_folder(),
             cases=tuple(self.cases.kept_cases()),
-            checks=self.checks.checks(),
+            checks=self.checks.all_checks(),  # red rows too: a save must not drop them
             repeats=self.cases.repeats(),
             gguf_files=self.engines.files_for(self.models.models()),
         )

@@ -1,10 +1,12 @@
-"""Opening a prompt-set folder into the editor and saving the editor back into it.
+"""Opening a prompt-set folder into the window and saving the window's edits back into it.
 
 Each prompt column is bound to the file it was read from; a new, duplicated or restored column is
-bound to none and becomes a new file on save. Reading and writing run on the compute lane, never
-on the GUI thread. The window title names the folder, with Qt's `[*]` mark while the editor holds
-edits the files do not. Leaving those edits (closing, opening another folder) asks first, with a
-window-modal question opened without a nested event loop, so nothing waits on it but the user.
+bound to none and becomes a new file on save. The Cases and Checks docks go back into
+`workbench.yaml` (or the set's cases file); repeats are not part of a set and stay in the
+workspace draft. Reading and writing run on the compute lane, never on the GUI thread. The window
+title names the folder, with Qt's `[*]` mark while the editor or those docks hold edits the files
+do not. Leaving those edits (closing, opening another folder) asks first, with a window-modal
+question opened without a nested event loop, so nothing waits on it but the user.
 """
 
 from __future__ import annotations
@@ -16,15 +18,25 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QAbstractButton, QMainWindow, QMessageBox, QStatusBar
 
 from ui.background import Background
+from ui.cases_panel import CasesPanel
+from ui.checks_panel import ChecksPanel
 from ui.editor_panel import EditorPanel
 from ui.error_presenter import ErrorPresenter
 from ui.models_panel import ModelsPanel
 from ui.prompt_column import PromptColumn
-from ui.prompt_set_session import Column, PromptSetSession, SaveOutcome, save_files
+from ui.prompt_set_session import (
+    CheckRow,
+    Column,
+    PromptSetSession,
+    SaveOutcome,
+    save_files,
+)
 from ui.variables_panel import VariablesPanel
 from ui.workspace import OpenFolder
 from workbench.domain import PromptTemplate
+from workbench.errors import UsageError
 from workbench.prompt_set import PromptSet, load_prompt_set
+from workbench.suite import Case
 
 _STATUS_MS = 8000
 Then = Callable[[], object]
@@ -56,6 +68,8 @@ class PromptSetController(QObject):
         editor: EditorPanel,
         variables: VariablesPanel,
         models: ModelsPanel,
+        cases: CasesPanel,
+        checks: ChecksPanel,
         window: QMainWindow,
         title: str,
     ) -> None:
@@ -66,18 +80,23 @@ class PromptSetController(QObject):
         self._editor = editor
         self._variables = variables
         self._models = models
+        self._cases = cases
+        self._checks = checks
         self._window = window
         self._title = title
         self._session: PromptSetSession | None = None
         self._pending: OpenFolder | None = None  # being reopened after a restart
         self._files: dict[PromptColumn, str] = {}
         self._dirty = False
-        self._touched = False  # the editor changed since the last open was asked for
+        self._suite_edited = False  # the docks differ from the set (kept across editor keys)
+        self._touched = False  # the editor or docks changed since the last open was asked for
         self._generation = 0
         self._saving = False
         self._save_again: list[Then | None] = []
         self._question: QMessageBox | None = None
         editor.prompts_changed.connect(self._on_editor_prompts_changed)
+        cases.cases_changed.connect(self._on_cases_cases_changed)
+        checks.checks_changed.connect(self._on_checks_checks_changed)
 
     # --- state ----------------------------------------------------------------------------------
 
@@ -90,6 +109,24 @@ class PromptSetController(QObject):
 
     def columns(self) -> list[Column]:
         return [(self._files.get(column), column.template()) for column in self._editor.columns]
+
+    def cases(self) -> list[Case]:
+        """The cases a save writes: every value kept, also of variables no prompt uses now."""
+        return self._cases.kept_cases()
+
+    def check_rows(self) -> list[CheckRow]:
+        """Every row of the Checks dock, the invalid ones too (a save must not drop them)."""
+        model = self._checks.model
+        used = iter(self._checks.checks())  # the valid rows, in order, as a run uses them
+        rows: list[CheckRow] = []
+        for row in range(model.rowCount()):
+            problem = model.problem_at(row)
+            rows.append(
+                CheckRow(
+                    model.check_at(row), next(used) if problem is None else None, problem or ""
+                )
+            )
+        return rows
 
     def set_name(self) -> str | None:
         """The open folder's name (what a run of it is called), or None."""
@@ -157,9 +194,9 @@ class PromptSetController(QObject):
                 if loaded.suite.models:
                     self._models.set_models(list(loaded.suite.models))
             self._editor.set_prompts(session.prompts())
+            self.suite_loaded.emit(loaded.suite)  # the window fills the Cases and Checks docks
             self._session = session
             self._bind(session.prompt_files)
-            self.suite_loaded.emit(loaded.suite)
         self._update_dirty()
         self.folder_changed.emit(session.root)
         suite = loaded.suite
@@ -207,7 +244,11 @@ class PromptSetController(QObject):
         if self._saving:
             self._save_again.append(then)  # saved again once this one lands
             return
-        request = session.save_request(self.columns())
+        try:
+            request = session.save_request(self.columns(), self.cases(), self.check_rows())
+        except UsageError as exc:  # a check row that cannot be saved: nothing is written
+            self._presenter.present(exc, "save the prompt set")
+            return
         self._saving = True
         self._background.run(
             lambda: save_files(request),
@@ -226,7 +267,7 @@ class PromptSetController(QObject):
         self._status.showMessage(
             f"Saved {written} in {session.name}"
             if written
-            else f"Nothing to save: the files of {session.name} already hold these prompts",
+            else f"Nothing to save: the files of {session.name} already hold these edits",
             _STATUS_MS,
         )
         if outcome.problem:
@@ -266,7 +307,8 @@ class PromptSetController(QObject):
         question = QMessageBox(
             QMessageBox.Icon.Question,
             "Unsaved changes",
-            f"The prompts of {session.name} have changes that are not saved to its files.",
+            f"The prompts, cases or checks of {session.name} have changes that are not saved to "
+            "its files.",
             QMessageBox.StandardButton.Save
             | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel,
@@ -294,12 +336,14 @@ class PromptSetController(QObject):
             then()
 
     def revert(self) -> None:
-        """Show the folder's prompts as last read or saved, dropping the edits."""
+        """Show the folder's prompts, cases and checks as last read or saved, dropping the edits."""
         session = self._session
         if session is None:
             return
         self._session = None
         self._editor.set_prompts(session.prompts())
+        self._cases.set_cases(session.cases())
+        self._checks.set_checks(session.checks())
         session.reset_forms()
         self._session = session
         self._bind(session.prompt_files)
@@ -310,11 +354,25 @@ class PromptSetController(QObject):
     @Slot()
     def _on_editor_prompts_changed(self) -> None:
         self._touched = True
+        self._update_dirty(suite=False)  # a keystroke in the editor leaves the docks as they were
+
+    @Slot()
+    def _on_cases_cases_changed(self) -> None:
+        self._touched = True
         self._update_dirty()
 
-    def _update_dirty(self) -> None:
+    @Slot()
+    def _on_checks_checks_changed(self) -> None:
+        self._touched = True
+        self._update_dirty()
+
+    def _update_dirty(self, *, suite: bool = True) -> None:
+        """Mark the title when saving would change the files; `suite`: compare the docks again
+        (thousands of cases are not compared on every keystroke in the editor)."""
         session = self._session
-        dirty = session is not None and session.is_dirty(self.columns())
+        if session is not None and suite:
+            self._suite_edited = session.suite_edited(self.cases(), self.check_rows())
+        dirty = session is not None and (session.is_dirty(self.columns()) or self._suite_edited)
         if session is None:
             self._window.setWindowTitle(self._title)
         else:

@@ -1,9 +1,14 @@
-"""The prompt-set folder open in the window: what was read, and how the editor's prompts go back.
+"""The prompt-set folder open in the window: what was read, and how the window's edits go back.
 
 Pure data and file work, no Qt. The window binds each prompt column to the file it came from (or
-to none, for a new column); from those pairs the session builds the suite to save, keeping the
-set's models, cases and checks. A column whose text is as it was opened gives back the prompt
-exactly as read, so its file keeps its bytes even where the editor cannot show every detail.
+to none, for a new column); from those pairs, the Cases dock's cases and the Checks dock's rows,
+the session builds the suite to save, keeping the set's name, description and models. A column
+whose text is as it was opened gives back the prompt exactly as read, and cases or checks equal
+to those read are saved as read, so their files keep their bytes where nothing was edited.
+
+A check row the workbench marks invalid is saved as it was read when it is one the file held (a
+type only promptfoo judges, say); an edited or new invalid row refuses the save, so a Save never
+drops a check the person can see.
 
 Saving writes only the files whose text changes, and refuses (writing nothing) when one of them
 was changed on disk since it was read: an edit in another tool or a `git pull` is never lost.
@@ -25,13 +30,22 @@ from workbench.prompt_set import (
     render_prompt_set,
     write_files,
 )
-from workbench.suite import Suite
+from workbench.suite import Case, Check, Suite
 from workbench.suite_file import SUITE_FILE
 from workbench.textfiles import read_user_bytes_as_text
 
 # A prompt column as the session sees it: the file it is bound to (None: new) and its prompt.
 Column = tuple[str | None, PromptTemplate]
 _SUFFIX = ".prompty"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRow:
+    """A row of the Checks dock: its check as it stands, and as a run uses it (None: invalid)."""
+
+    check: Check
+    used: Check | None
+    problem: str = ""  # why an invalid row is left out of runs, naming the row
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +58,9 @@ class SaveRequest:
     files: Mapping[str, str]  # the set's files as last read or written
     suite_file: bool  # write workbench.yaml (a bare folder gets one only when its list changes)
     edited: tuple[PromptTemplate, ...]  # the columns' prompts as the editor gives them
+    # The cases and checks as the docks gave them: unedited once this is saved.
+    shown_cases: tuple[Case, ...]
+    shown_checks: tuple[Check, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +85,8 @@ class PromptSetSession:
         self._set = loaded
         self._originals = dict(zip(loaded.prompt_files, loaded.suite.prompts, strict=True))
         self._forms = {name: editor_form(p) for name, p in self._originals.items()}
+        self._cases = loaded.suite.cases  # as last read or saved
+        self._checks = loaded.suite.checks
 
     @property
     def prompt_set(self) -> PromptSet:
@@ -80,6 +99,14 @@ class PromptSetSession:
     def prompts(self) -> tuple[PromptTemplate, ...]:
         return self._set.suite.prompts
 
+    def cases(self) -> tuple[Case, ...]:
+        """The cases as last read or saved (what Discard shows again)."""
+        return self._cases
+
+    def checks(self) -> tuple[Check, ...]:
+        """The suite's checks as last read or saved."""
+        return self._checks
+
     def variables(self) -> dict[str, str]:
         """Values to start with: the first case's, then the prompts' own defaults."""
         values: dict[str, str] = {}
@@ -90,17 +117,45 @@ class PromptSetSession:
             values.update(self._set.suite.cases[0].vars)
         return values
 
-    def is_dirty(self, columns: Sequence[Column]) -> bool:
-        """True when saving would change the set: a column edited, added, removed or moved."""
+    def is_dirty(
+        self,
+        columns: Sequence[Column],
+        cases: Sequence[Case] | None = None,
+        checks: Sequence[CheckRow] | None = None,
+    ) -> bool:
+        """True when saving would change the set: a column edited, added, removed or moved, or
+        (when given) the cases or checks differ from those last read or saved."""
         if tuple(name for name, _ in columns) != self.prompt_files:
             return True
-        return any(name is None or prompt != self._forms[name] for name, prompt in columns)
+        if any(name is None or prompt != self._forms[name] for name, prompt in columns):
+            return True
+        return self.suite_edited(cases, checks)
+
+    def suite_edited(self, cases: Sequence[Case] | None, checks: Sequence[CheckRow] | None) -> bool:
+        """True when `cases` or `checks` (None: as last read or saved) are not those, by value."""
+        if cases is not None and tuple(cases) != self._cases:
+            return True
+        return checks is not None and self._checks_to_save(checks)[0] != self._checks
 
     def known(self, name: str | None) -> str | None:
         """`name` when it is one of the set's prompt files, else None (the column is new)."""
         return name if name in self._originals else None
 
-    def save_request(self, columns: Sequence[Column]) -> SaveRequest:
+    def save_request(
+        self,
+        columns: Sequence[Column],
+        cases: Sequence[Case] | None = None,
+        checks: Sequence[CheckRow] | None = None,
+    ) -> SaveRequest:
+        """What a save writes: the columns, and the cases and checks (None: as last read or saved).
+
+        Raises UsageError, naming each row and why, when a check row is invalid and not one the
+        set held: saving it would drop it from the file (or write a check that does not load).
+        """
+        shown_cases = self._cases if cases is None else tuple(cases)
+        shown_checks, refused = self._checks_to_save(checks)
+        if refused:
+            raise _nothing_saved(refused)
         names: list[str | None] = []
         prompts: list[PromptTemplate] = []
         for name, prompt in columns:
@@ -110,14 +165,48 @@ class PromptSetSession:
             names.append(bound)
             prompts.append(self._to_save(bound, prompt))
         files = self._set.files
+        read = self._set.suite
+        # Unedited: exactly as on disk, so the files keep their bytes.
+        saved_cases = read.cases if shown_cases == self._cases else shown_cases
+        saved_checks = read.checks if shown_checks == self._checks else shown_checks
         return SaveRequest(
             root=self.root,
-            suite=dataclasses.replace(self._set.suite, prompts=tuple(prompts)),
+            suite=dataclasses.replace(
+                read, prompts=tuple(prompts), cases=saved_cases, checks=saved_checks
+            ),
             names=tuple(names),
             files=dict(files),
-            suite_file=SUITE_FILE in files or tuple(names) != self.prompt_files,
+            # A bare folder gets workbench.yaml once its prompt list, cases or checks change.
+            suite_file=SUITE_FILE in files
+            or tuple(names) != self.prompt_files
+            or saved_cases != read.cases
+            or saved_checks != read.checks,
             edited=tuple(prompt for _, prompt in columns),
+            shown_cases=shown_cases,
+            shown_checks=shown_checks,
         )
+
+    def _checks_to_save(
+        self, rows: Sequence[CheckRow] | None
+    ) -> tuple[tuple[Check, ...], list[str]]:
+        """The checks a save writes, and why the rows that cannot be saved cannot.
+
+        A row holding a check as last read or saved keeps it exactly (valid or not: the file held
+        it); an edited or new one is saved as a run uses it, and refused when it is invalid.
+        """
+        if rows is None:
+            return self._checks, []
+        kept: list[Check] = []
+        refused: list[str] = []
+        for row in rows:
+            if row.check in self._checks:
+                kept.append(row.check)
+            elif row.used is not None:
+                kept.append(row.used)
+            else:
+                kept.append(row.check)
+                refused.append(_why(row))
+        return tuple(kept), refused
 
     def _to_save(self, name: str | None, prompt: PromptTemplate) -> PromptTemplate:
         if name is None:
@@ -139,6 +228,30 @@ class PromptSetSession:
         # What the columns showed is what they now hold unedited, even where the file normalised
         # it (a trailing line end, say): otherwise the editor would call itself edited at once.
         self._forms = dict(zip(self._set.prompt_files, outcome.request.edited, strict=True))
+        self._cases = outcome.request.shown_cases
+        self._checks = outcome.request.shown_checks
+
+
+def usable_checks(rows: Sequence[CheckRow]) -> tuple[Check, ...]:
+    """The checks of `rows` as a run uses them (an export of no open folder writes these).
+
+    Raises UsageError naming each invalid row: writing the set without them would lose them.
+    """
+    refused = [_why(row) for row in rows if row.used is None]
+    if refused:
+        raise _nothing_saved(refused)
+    return tuple(row.used for row in rows if row.used is not None)
+
+
+def _why(row: CheckRow) -> str:
+    return row.problem or f"{row.check.type}: not a valid check"
+
+
+def _nothing_saved(refused: Sequence[str]) -> UsageError:
+    return UsageError(
+        "Nothing was saved: fix or remove the checks marked red in the Checks dock first.\n\n"
+        + "\n".join(refused)
+    )
 
 
 def export_files(request: SaveRequest) -> dict[str, str]:
