@@ -1,10 +1,12 @@
 """The one helper for blocking work the window must not wait on.
 
 `Background.run` executes a function on a worker thread and calls `done` (or `failed`) with its
-outcome back on the GUI thread. Two lanes: "store" is a single thread, so every store read and
-write happens in the order it was asked for (the one writer the architecture asks for), and
-"compute" has two threads for token counting, price lookups and heavy imports. Model calls are
-not background work of this kind: they run on the asyncio loop of `task_bridge.LoopThread`.
+outcome back on the GUI thread. Three lanes: "store" is a single thread, so every store read and
+write happens in the order it was asked for (the one writer the architecture asks for);
+"compute" has two threads for token counting, price lookups, file reads and heavy imports; and
+"engines" is for waiting on local engine processes (a model load can take a minute), so loading
+models never holds up the compute lane. Model calls are not background work of this kind: they
+run on the asyncio loop of `task_bridge.LoopThread`.
 
 Workers never hold the last reference to anything of the GUI's: the function, the callbacks and
 the outcome live in a table on this object, and the worker hands over only a token. (Python
@@ -29,7 +31,9 @@ if TYPE_CHECKING:
     from ui.task_bridge import LoopThread
 
 T = TypeVar("T")
-Lane = Literal["store", "compute"]
+Lane = Literal["store", "compute", "engines"]
+# Engines one person runs at once, each start or stop waiting on its own thread.
+_ENGINE_THREADS = 8
 Failed = Callable[[BaseException], None]
 
 
@@ -56,6 +60,9 @@ class Background(QObject):
             "store": concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="workbench-store"),
             "compute": concurrent.futures.ThreadPoolExecutor(
                 2, thread_name_prefix="workbench-compute"
+            ),
+            "engines": concurrent.futures.ThreadPoolExecutor(
+                _ENGINE_THREADS, thread_name_prefix="workbench-engines"
             ),
         }
         self._jobs: dict[int, _Job[Any]] = {}

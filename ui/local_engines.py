@@ -2,8 +2,9 @@
 
 `EngineManager` owns one `workbench.local_engine.EngineProcess` per file. Everything that blocks
 (reading the file's header, spawning, waiting for the server to answer, stopping it) runs on the
-compute lane of `Background`; the manager answers with signals on the GUI thread. A file already
-starting or running is not started twice.
+engines lane of `Background` (a model load can take a minute: the compute lane stays free); the
+manager answers with signals on the GUI thread. A file already starting or running is not started
+twice.
 
 The engine's output arrives on its reader threads. They only append to a plain queue; the first
 line of a batch posts one queued signal, and the GUI thread takes every line waiting then, so a
@@ -158,13 +159,13 @@ class EngineManager(QObject):
             launch,
             lambda _engine: self._on_launched(key, entry),
             lambda exc: self._on_launch_failed(key, entry, exc),
-            lane="compute",
+            lane="engines",
             owner=self,
         )
         return engine
 
     def stop(self, path: Path | str) -> None:
-        """Stop the engine for `path` on the compute lane; `engine_stopped` follows."""
+        """Stop the engine for `path` on the engines lane; `engine_stopped` follows."""
         key = engine_key(Path(path))
         entry = self._entries.get(key)
         if entry is None or entry.state not in (EngineState.STARTING, EngineState.READY):
@@ -180,7 +181,7 @@ class EngineManager(QObject):
         # A starting engine reports "stopped" when its start job ends (the job ends because of
         # this stop); a ready one when the stop is done.
         done = None if starting else (lambda _none: self._on_stopped(key, entry))
-        self._background.run(stop, done, lane="compute", owner=self)
+        self._background.run(stop, done, lane="engines", owner=self)
 
     def stop_all(self, timeout_s: float = STOP_ALL_TIMEOUT_S) -> None:
         """Stop every engine now and wait for them, together at most about `timeout_s`."""

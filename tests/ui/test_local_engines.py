@@ -259,6 +259,25 @@ def test_an_engine_that_ends_on_its_own_is_marked_failed(
     assert _row(window, path).state is EngineState.FAILED
 
 
+def test_engines_loading_leave_the_compute_lane_free(
+    qtbot: QtBot, window: MainWindow, models_folder: Path
+) -> None:
+    """Two models loading (here: never ready) while the editor still counts tokens."""
+    window.engines.command = (*STAND_IN, "--never_ready")
+    first = write_tiny_llama(models_folder / "first.gguf")
+    second = Path(shutil.copy(first, models_folder / "second.gguf"))
+    engines = [window.engines.start(path) for path in (first, second)]
+    qtbot.waitUntil(lambda: all(engine.running for engine in engines), timeout=READY_MS)
+    # The compute lane has two threads: were each start waiting on one, this would wait
+    # for the engines' two-minute ready timeout.
+    done = window.services.background.run(lambda: "counted", lane="compute")
+    qtbot.waitUntil(done.done, timeout=10_000)
+    assert done.result() == "counted"
+    assert [window.engines.state(path) for path in (first, second)] == [EngineState.STARTING] * 2
+    close_window(window)
+    assert all(not engine.running for engine in engines)
+
+
 def test_the_engines_model(qtmodeltester: ModelTester) -> None:
     model = EnginesModel()
     model.put(EngineRow("/m/a.gguf", EngineState.STARTING))
