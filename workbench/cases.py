@@ -1,61 +1,24 @@
-"""Test cases from files: one variable set per CSV row or JSONL line."""
+"""Variable sets for `workbench run --cases`, read by the same reader as a suite's cases file.
+
+One reader for every case file (`formats.case_files`), so a file `eval` takes, `run` takes the
+same way: CSV, TSV or JSONL, promptfoo test objects included. `run` does not check outputs, so a
+case's own checks (`__expected` columns, `assert` lists) are named in a note rather than used.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from pathlib import Path
 
-from workbench.errors import UsageError
-from workbench.textfiles import read_user_text
+from workbench.formats.case_files import read_case_file
 
 
-def load_cases(path: Path) -> list[dict[str, str]]:
-    """Read cases; non-string JSON values become their JSON text (templates see strings)."""
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".jsonl", ".tsv"):
-        raise UsageError(f"{path}: cases must be a .csv, .tsv or .jsonl file")
-    text = read_user_text(path)
-    cases = _from_jsonl(text, path) if suffix == ".jsonl" else _from_csv(text, path, suffix)
-    if not cases:
-        raise UsageError(f"{path}: no cases in the file")
-    return cases
-
-
-def _from_csv(text: str, path: Path, suffix: str) -> list[dict[str, str]]:
-    # StringIO, not splitlines: a quoted field may hold newlines.
-    reader = csv.DictReader(
-        io.StringIO(text, newline=""), delimiter="\t" if suffix == ".tsv" else ","
-    )
-    if not reader.fieldnames:
-        return []
-    blank = [i + 1 for i, name in enumerate(reader.fieldnames) if not (name or "").strip()]
-    if blank:
-        raise UsageError(f"{path}:1: column {blank[0]} has no name")
-    cases: list[dict[str, str]] = []
-    for row in reader:
-        if None in row:
-            raise UsageError(f"{path}:{reader.line_num}: more values than columns")
-        cases.append({key.strip(): value or "" for key, value in row.items()})
-    return cases
-
-
-def _from_jsonl(text: str, path: Path) -> list[dict[str, str]]:
-    cases: list[dict[str, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except ValueError as exc:
-            raise UsageError(f"{path}:{number}: invalid JSON: {exc}") from exc
-        if not isinstance(value, dict):
-            raise UsageError(f"{path}:{number}: each line must be a JSON object of variables")
-        cases.append(
-            {
-                str(k): v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
-                for k, v in value.items()
-            }
+def load_cases(path: Path) -> tuple[list[dict[str, str]], list[str]]:
+    """Each case's variables, and notes on what a run leaves out; UsageError on a bad file."""
+    cases, notes = read_case_file(path)
+    checked = sum(1 for case in cases if case.checks)
+    if checked:
+        notes.append(
+            f"{path}: {checked} of {len(cases)} cases have checks of their own; "
+            "`workbench run` does not check outputs (use `workbench eval` with a suite)"
         )
-    return cases
+    return [dict(case.vars) for case in cases], notes

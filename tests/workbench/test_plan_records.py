@@ -49,10 +49,33 @@ def test_plan_fails_before_any_call_on_a_missing_variable() -> None:
 def test_cases_from_csv_and_jsonl(tmp_path: Path) -> None:
     csv_path = tmp_path / "cases.csv"
     csv_path.write_text('q,n\n"multi\nline",1\nplain,2\n', encoding="utf-8")
-    assert load_cases(csv_path) == [{"q": "multi\nline", "n": "1"}, {"q": "plain", "n": "2"}]
+    assert load_cases(csv_path) == ([{"q": "multi\nline", "n": "1"}, {"q": "plain", "n": "2"}], [])
     jsonl = tmp_path / "cases.jsonl"
     jsonl.write_text('{"q": "a", "n": 3}\n\n{"q": "b", "n": [1]}\n', encoding="utf-8")
-    assert load_cases(jsonl) == [{"q": "a", "n": "3"}, {"q": "b", "n": "[1]"}]
+    assert load_cases(jsonl) == ([{"q": "a", "n": "3"}, {"q": "b", "n": "[1]"}], [])
+
+
+def test_case_files_read_as_a_suite_reads_them_checks_named_not_used(tmp_path: Path) -> None:
+    """The reader of a suite's cases file: promptfoo's columns and test objects, one rule."""
+    csv_path = tmp_path / "cases.csv"
+    csv_path.write_text(
+        "q,__expected,__description,\nhi,contains: h,greeting,x\nbye,,,\n", encoding="utf-8"
+    )
+    assert load_cases(csv_path) == (
+        [{"q": "hi"}, {"q": "bye"}],
+        [
+            f"{csv_path}:1: column 4 has no name; not carried over",
+            (
+                f"{csv_path}: 1 of 2 cases have checks of their own; `workbench run` does not "
+                "check outputs (use `workbench eval` with a suite)"
+            ),
+        ],
+    )
+    jsonl = tmp_path / "tests.jsonl"
+    jsonl.write_text('{"vars": {"q": "a"}, "assert": [{"type": "equals", "value": "A"}]}\n')
+    variables, [note] = load_cases(jsonl)
+    assert variables == [{"q": "a"}]
+    assert "1 of 1 cases have checks" in note
 
 
 @pytest.mark.parametrize(
@@ -60,9 +83,11 @@ def test_cases_from_csv_and_jsonl(tmp_path: Path) -> None:
     [
         ("c.jsonl", '{"q": 1}\nnot json\n', r"c\.jsonl:2: invalid JSON"),
         ("c.jsonl", "[1, 2]\n", "JSON object"),
-        ("c.csv", "q,\n1,2\n", "column 2 has no name"),
+        ("c.csv", "q,q\n1,2\n", "column 'q' appears twice"),
         ("c.csv", "q\n1,2\n", "more values than columns"),
-        ("c.csv", "", "no cases"),
+        ("c.csv", 'q\n"open\n', r"c\.csv:2: unexpected end of data"),
+        ("c.csv", "", "the file is empty"),
+        ("c.csv", "q\n", "no cases"),
         ("c.txt", "q\n1\n", "must be a .csv"),
     ],
 )

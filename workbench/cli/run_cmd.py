@@ -215,7 +215,10 @@ def _variable_sets(args: argparse.Namespace) -> list[dict[str, str]]:
     base = parse_vars(args.var)
     if args.cases is None:
         return [base]
-    return [{**base, **case} for case in load_cases(args.cases)]
+    cases, notes = load_cases(args.cases)
+    for note in notes:
+        print(f"workbench: {note}", file=sys.stderr)
+    return [{**base, **case} for case in cases]
 
 
 def run_command(args: argparse.Namespace, keys: KeyStore | None) -> int:

@@ -61,7 +61,9 @@ def read_case_text(text: str, path: Path) -> tuple[list[Case], list[str]]:
 
 def _records(text: str, path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """Each CSV record with the line it starts on (a quoted field may span lines)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: an unclosed quote is an error naming its line, not the rest of the file in one
+    # value, and `"a"b` is refused rather than read as `ab` (promptfoo's csv-parse refuses both).
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     start = 1
     while True:
         try:
