@@ -10,9 +10,6 @@ start.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from pathlib import Path
-
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QTabWidget, QWidget
@@ -22,6 +19,7 @@ from ui.changed_files_panel import ChangedFilesPanel
 from ui.charts_panel import ChartsPanel
 from ui.checks_panel import ChecksPanel
 from ui.editor_panel import EditorPanel
+from ui.engine_models import EngineModels
 from ui.engines_panel import EnginesPanel
 from ui.error_presenter import ErrorPresenter
 from ui.evaluation_controller import EvaluationController
@@ -31,7 +29,6 @@ from ui.local_engines import EngineManager
 from ui.matrix_model import MatrixModel
 from ui.matrix_panel import MatrixPanel
 from ui.models_panel import ModelsPanel
-from ui.models_sources import LocalServersBox
 from ui.offline_mode import OfflineMode
 from ui.preflight_run import PreflightRun
 from ui.prompt_set_controller import PromptSetController
@@ -46,7 +43,6 @@ from ui.variables_panel import VariablesPanel
 from ui.workspace import Workspace
 from ui.workspace_keeper import WorkspaceKeeper
 from workbench.domain import Cell, PromptTemplate
-from workbench.local_engine import EngineProcess
 from workbench.store_api import RunInfo
 from workbench.suite import Suite
 
@@ -282,12 +278,15 @@ class MainWindow(QMainWindow):
         self.files.imported.connect(self.history.refresh)
         self.services.store.ready.connect(self.status.show_store)
         self.services.store.failed.connect(self._on_store_failed)
-        self.engines.engine_ready.connect(self._on_engines_engine_ready)
-        self.engines.engine_failed.connect(self._on_engines_engine_failed)
-        self.models.models_changed.connect(self._on_models_models_changed)
-        local_servers = self.models.findChild(LocalServersBox)
-        assert local_servers is not None  # the Models panel always has one
-        local_servers.gguf_chosen.connect(self._on_local_servers_gguf_chosen)
+        self.engine_models = EngineModels(
+            self.engines,
+            panel=self.engines_panel,
+            dock=self.engines_dock,
+            models=self.models,
+            status=self.status,
+            prefs=self.services.prefs,
+            parent=self,
+        )
 
     # --- the workspace --------------------------------------------------------------------------
 
@@ -444,45 +443,6 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_store_failed(self, exc: BaseException) -> None:
         self.presenter.present(exc, "open the store")
-
-    # --- local engines --------------------------------------------------------------------------
-
-    @Slot(str)
-    def _on_local_servers_gguf_chosen(self, path: str) -> None:
-        self.engines_dock.raise_()
-        self.engines_panel.run_file(Path(path))
-
-    @Slot(object)
-    def _on_engines_engine_ready(self, engine: EngineProcess) -> None:
-        """A GGUF file's server answers: the models that waited for it (a restored workspace)
-        move to its port in place; else its model joins the list, as a picked local model."""
-        waiting = self.engines.take_waiting(engine)
-        if waiting and self.models.move_endpoint(waiting, engine.api_base):
-            self.status.showMessage(f"{engine.model_name} is back, on port {engine.port}", 8000)
-            return
-        params = self.services.prefs.default_params
-        self.models.add_model(replace(engine.model_spec(), transport="openai", params=params))
-        self.status.showMessage(f"{engine.model_name} is ready on port {engine.port}", 8000)
-
-    @Slot(str, str)
-    def _on_engines_engine_failed(self, path: str, _message: str) -> None:
-        """A restored model's file could not be served: the model stays, say how to get it back
-        (the dock's row and the presenter already say why it failed)."""
-        waiting = set(self.engines.waiting_for(path))
-        names = [model.label for model in self.models.models() if model.api_base in waiting]
-        if not names:
-            return
-        hint = (
-            f"{', '.join(dict.fromkeys(names))} cannot answer until {path} is back: "
-            "put the file back and run it again (Run a GGUF file…), or remove the model."
-        )
-        self.engines_panel.note(path, hint)
-        self.engines_dock.raise_()
-        self.status.showMessage(hint)  # no timeout: it holds until something newer is said
-
-    @Slot()
-    def _on_models_models_changed(self) -> None:
-        self.engines.stop_unused(self.models.models())  # an engine lives as long as its model
 
     # --- dialogs --------------------------------------------------------------------------------
 
