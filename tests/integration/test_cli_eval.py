@@ -110,8 +110,8 @@ def test_a_promptfoo_config_is_taken_as_it_is(server: FakeOpenAIServer, tmp_path
     (tmp_path / "promptfooconfig.yaml").write_text(PROMPTFOO, encoding="utf-8")
     (tmp_path / "classify.txt").write_text("Label the sentiment of: {{message}}", encoding="utf-8")
     (tmp_path / "tests.csv").write_text(
-        "message,__expected\nnobody answered me,icontains: negative\n"
-        'Best support ever,"contains-any: positive,Positive"\n',
+        "message,__expected,__metric\nnobody answered me,icontains: negative,tone\n"
+        'Best support ever,"contains-any: positive,Positive",tone\n',
         encoding="utf-8",
     )
     server.behave("fake-a", Behaviour(replies=RIGHT))
@@ -121,6 +121,12 @@ def test_a_promptfoo_config_is_taken_as_it_is(server: FakeOpenAIServer, tmp_path
     proc = workbench("eval", config, *judged)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "judging" in proc.stderr
+    # What promptfoo has and a suite does not is named once, in the reader's own words.
+    [dropped] = [line for line in proc.stderr.splitlines() if "__metric" in line]
+    assert dropped.startswith("workbench: ") and dropped.endswith(
+        "tests.csv: column '__metric' not carried over"
+    )
+    assert dropped.count("not carried over") == 1
     server.behave("fake-a", Behaviour(reply="neutral"))
     assert workbench("eval", config, *judged).returncode == 1
 

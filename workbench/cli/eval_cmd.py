@@ -138,7 +138,7 @@ def _eval_command(
     loaded = read_suite(args.suite)
     suite = loaded.suite
     for note in loaded.dropped:
-        print(f"workbench: not carried over: {note}", file=sys.stderr)
+        print(f"workbench: {note}", file=sys.stderr)  # each note names what it leaves out
     unsupported = unsupported_types(suite)
     if unsupported:
         print(
