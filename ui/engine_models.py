@@ -4,7 +4,7 @@ A GGUF file's engine that becomes ready adds its model, as a picked local model;
 the models that waited for their file's engine (`EngineManager.restore`) move to its new port in
 place instead. Removing a model stops the engine no model uses any more. A restored file that
 cannot be served leaves its model in the list and says, in the dock and the status bar, how to
-get it back.
+get it back, until no model waits for it any more.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ class EngineModels(QObject):
         self._models = models
         self._status = status
         self._prefs = prefs
+        self._hints: dict[str, str] = {}  # a failed restored file -> what it means for its models
         engines.engine_ready.connect(self._on_engines_engine_ready)
         engines.engine_failed.connect(self._on_engines_engine_failed)
         models.models_changed.connect(self._on_models_models_changed)
@@ -82,6 +83,7 @@ class EngineModels(QObject):
             f"{', '.join(dict.fromkeys(names))} cannot answer until {path} is back: "
             "put the file back and run it again (Run a GGUF file…), or remove the model."
         )
+        self._hints[path] = hint
         self._panel.note(path, hint)
         self._dock.raise_()
         self._status.showMessage(hint)  # no timeout: it holds until something newer is said
@@ -89,3 +91,9 @@ class EngineModels(QObject):
     @Slot()
     def _on_models_models_changed(self) -> None:
         self._engines.stop_unused(self._models.models())  # an engine lives as long as its model
+        for path, hint in list(self._hints.items()):
+            if not self._engines.waiting_for(path):  # its models were removed or moved
+                del self._hints[path]
+                self._panel.note(path, "")
+                if self._status.currentMessage() == hint:
+                    self._status.clearMessage()

@@ -27,6 +27,7 @@ import contextlib
 import enum
 import os
 import threading
+import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,7 +142,10 @@ class EngineManager(QObject):
             return entry.engine
         output = self._output  # the reader threads hold the queue, not this QObject
         engine = EngineProcess(
-            Path(key), command=self.command, on_output=lambda line: output.put(key, line)
+            Path(key),
+            command=self.command,
+            on_output=lambda line: output.put(key, line),
+            avoid_ports=self._waiting_ports(),
         )
         entry = _Entry(engine)
         self._entries[key] = entry
@@ -229,10 +233,12 @@ class EngineManager(QObject):
         one it waits for. None for a model no window engine serves."""
         if model.api_base is None:
             return None
+        if model.api_base in self._waiting:
+            return self._waiting[model.api_base]
         for key, entry in self._entries.items():
             if entry.engine.port is not None and entry.engine.api_base == model.api_base:
                 return key
-        return self._waiting.get(model.api_base)
+        return None
 
     def files_for(self, models: Iterable[ModelSpec]) -> dict[str, str]:
         """api_base -> GGUF file for each of `models` a window engine serves (the workspace's)."""
@@ -274,6 +280,16 @@ class EngineManager(QObject):
     def state(self, path: Path | str) -> EngineState | None:
         entry = self._entries.get(engine_key(Path(path)))
         return None if entry is None else entry.state
+
+    def _waiting_ports(self) -> frozenset[int]:
+        """The old ports restored models still name: no new engine may take one of them."""
+        ports = set()
+        for api_base in self._waiting:
+            with contextlib.suppress(ValueError):  # a malformed port in a hand-edited draft
+                port = urllib.parse.urlsplit(api_base).port
+                if port is not None:
+                    ports.add(port)
+        return frozenset(ports)
 
     # --- answers on the GUI thread ------------------------------------------------------------
 

@@ -25,7 +25,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -42,6 +42,7 @@ _ERROR_LINES = 6
 _ERROR_WORDS = ("error", "fail", "invalid", "unknown")
 _POLL_S = 0.1
 _DRAIN_S = 1.0
+_PORT_TRIES = 50  # the OS hands out ephemeral ports at random: a reserved one twice is rare
 # llama_cpp.server lets these environment variables override its command line (HOST, PORT,
 # CONFIG_FILE) or switch on a bearer-token check (API_KEY): the child must see only our flags.
 _OVERRIDING_ENV = frozenset({"HOST", "PORT", "CONFIG_FILE"})
@@ -67,8 +68,20 @@ def engine_missing() -> str | None:
     return None
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nothing listens on right now (the engine binds it a moment later)."""
+def free_port(host: str = "127.0.0.1", avoid: Collection[int] = ()) -> int:
+    """A TCP port nothing listens on right now (the engine binds it a moment later).
+
+    Not one of `avoid`: ports that models still name for an engine that is gone (a restart), so
+    a new engine never answers in another model's place.
+    """
+    for _ in range(_PORT_TRIES):
+        port = _bound_port(host)
+        if port not in avoid:
+            return port
+    raise EngineError(f"no free port on {host} outside {len(avoid)} reserved ones")
+
+
+def _bound_port(host: str) -> int:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
@@ -102,9 +115,11 @@ class EngineProcess:
         command: Sequence[str] | None = None,
         host: str = "127.0.0.1",
         on_output: Callable[[str], None] | None = None,
+        avoid_ports: Collection[int] = (),
     ) -> None:
         """`command` runs instead of `python -m llama_cpp.server` (tests pass a stand-in);
-        `on_output` gets each line the engine prints, on a reader thread."""
+        `on_output` gets each line the engine prints, on a reader thread; the engine's port is
+        none of `avoid_ports` (see `free_port`)."""
         self.path = path
         self.alias = alias or path.stem
         self.host = host
@@ -115,6 +130,7 @@ class EngineProcess:
         self._default_command = command is None
         self._command = (sys.executable, "-m", "llama_cpp.server") if command is None else command
         self._on_output = on_output
+        self._avoid_ports = frozenset(avoid_ports)
         self._process: subprocess.Popen[bytes] | None = None
         self._reader: threading.Thread | None = None
         self._lines: collections.deque[str] = collections.deque(maxlen=_OUTPUT_LINES)
@@ -157,7 +173,7 @@ class EngineProcess:
         missing = engine_missing() if self._default_command else None
         if missing is not None:
             raise EngineError(missing)
-        self.port = free_port(self.host)
+        self.port = free_port(self.host, self._avoid_ports)
         args = [
             *self._command,
             "--model", str(self.path), "--model_alias", self.alias,

@@ -8,6 +8,7 @@ starts while the second window opens already runs it.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +27,7 @@ from ui.local_engines import EngineState
 from ui.main_window import MainWindow
 from ui.models_model import SEED, TEMPERATURE
 from ui.results_model import CellStatus
+from workbench import local_engine
 from workbench.domain import Message, ModelSpec, PromptTemplate, UserPrice
 from workbench.local_engine import EngineProcess
 
@@ -265,3 +267,84 @@ def test_a_file_picked_by_hand_still_adds_its_own_model(
     }
     close_window(window)
     assert [restored_engine.returncode, engine.returncode] == [0, 0]
+
+
+def test_the_hint_goes_with_the_model_it_was_about(
+    qtbot: QtBot, app_folder: Path, models_folder: Path, windows: list[MainWindow]
+) -> None:
+    path = write_tiny_llama(models_folder / "tiny.gguf")
+    _first_window(qtbot, app_folder, windows, path)
+    path.unlink()
+    services = open_services(app_folder)
+    services.engine_command = STAND_IN
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    windows.append(window)
+    window.show()
+    with qtbot.waitSignal(window.engines.engine_failed, timeout=READY_MS):
+        window.keeper.load()
+    dialog = window.findChild(QMessageBox, "errorDialog")
+    assert dialog is not None
+    dialog.close()
+    summary = window.engines_panel.findChild(QLabel, "enginesSummary")
+    assert summary is not None and "cannot answer until" in summary.text()
+    assert "cannot answer until" in window.status.currentMessage()
+
+    window.models.set_models([])  # the model removed: nothing waits for the file any more
+    assert summary.text() == "1 failed"
+    assert window.status.currentMessage() == ""
+    model = window.engines_panel.model
+    assert model.data(model.index(0, STATE), Qt.ItemDataRole.ToolTipRole) == (
+        "tiny.gguf: no such file"
+    )
+    close_window(window)
+
+
+def test_a_new_engine_never_takes_a_port_a_waiting_model_names(
+    qtbot: QtBot,
+    app_folder: Path,
+    models_folder: Path,
+    windows: list[MainWindow],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first_path = write_tiny_llama(models_folder / "first.gguf")
+    second_path = write_tiny_llama(models_folder / "second.gguf")
+    window = _open(qtbot, app_folder, windows)
+    window.models.set_models([])
+    old = [_serve(qtbot, window, path) for path in (first_path, second_path)]
+    close_window(window)
+    old_ports = [engine.port for engine in old]
+    assert None not in old_ports
+
+    # The OS offers the old ports first (free again since the first window closed): were they
+    # taken, one file's engine would answer in the other's place and both models would move.
+    offered = [port for port in old_ports if port is not None]
+    lock = threading.Lock()
+    real = local_engine._bound_port
+
+    def bound_port(host: str) -> int:
+        with lock:
+            if offered:
+                return offered.pop()
+        return real(host)
+
+    monkeypatch.setattr(local_engine, "_bound_port", bound_port)
+    window = _open(qtbot, app_folder, windows)
+    qtbot.waitUntil(
+        lambda: all(
+            window.engines.state(path) is EngineState.READY for path in (first_path, second_path)
+        ),
+        timeout=READY_MS,
+    )
+    assert offered == []  # both were offered, and refused
+    engines = {engine.path.name: engine for engine in window.engines.engines()}
+    assert {engine.port for engine in engines.values()}.isdisjoint(old_ports)
+    assert [(m.name, m.api_base) for m in window.models.models()] == [
+        ("first", engines["first.gguf"].api_base),
+        ("second", engines["second.gguf"].api_base),
+    ]
+    assert window._workspace().gguf_files == {
+        engines["first.gguf"].api_base: str(first_path),
+        engines["second.gguf"].api_base: str(second_path),
+    }
+    close_window(window)

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from tests.support.tiny_gguf import write_tiny_llama
+from workbench import local_engine
 from workbench.domain import ModelSpec
 from workbench.errors import WorkbenchError
 from workbench.gguf_header import EngineError, GgufInfo, check_gguf
@@ -379,3 +380,17 @@ def test_a_command_that_does_not_exist(tiny: Path, tmp_path: Path) -> None:
     with pytest.raises(EngineError, match=r"^could not start the engine \(.*no-such-engine\): "):
         engine.start()
     assert not engine.running
+
+
+def test_free_port_passes_over_the_ports_to_avoid(monkeypatch: pytest.MonkeyPatch) -> None:
+    offered = iter([5001, 5002, 5003])
+    monkeypatch.setattr(local_engine, "_bound_port", lambda _host: next(offered))
+    assert free_port(avoid={5001, 5002}) == 5003
+
+
+def test_free_port_gives_up_when_the_os_offers_only_ports_to_avoid(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(local_engine, "_bound_port", lambda _host: 5001)
+    with pytest.raises(EngineError, match=r"no free port on 127\.0\.0\.1 outside 1 reserved ones"):
+        free_port(avoid={5001})
