@@ -5,7 +5,8 @@ Columns follow the prompts. A row keeps the values of variables no prompt uses r
 deleting `{{topic}}` and typing it back restores every case's topic (as the variables model does
 for the single set of values). The expected cell is edited in promptfoo's one-line form of
 `__expected` cells, one check per line; text that is not a valid check is refused, and the cell
-turns red with the reason until the next accepted edit.
+keeps it, red with the reason, until the next accepted edit. Such a cell refuses a save of the
+set (`refused_cells`): saving the case's last accepted checks would lose what was typed.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ class _Row:
     values: dict[str, str]  # every variable's value, also those no prompt uses right now
     checks: tuple[Check, ...] = ()
     description: str = ""
-    refused: tuple[str, str] | None = None  # (the text, why) of the last refused checks edit
+    # (the text, why, without the case's number: rows move) of the last refused checks edit
+    refused: tuple[str, str] | None = None
 
     def copy(self) -> _Row:
         return _Row(dict(self.values), self.checks, self.description)
@@ -73,8 +75,9 @@ class _Columns:
 
 
 class CasesModel(QAbstractTableModel):
-    """The cases; `cases_changed` follows every edit, insertion and removal (not column changes:
-    the prompts' variables are the caller's own news)."""
+    """The cases; `cases_changed` follows every edit, insertion and removal, and a refused edit
+    that changes what a cell holds (not column changes: the prompts' variables are the caller's
+    own news)."""
 
     cases_changed = Signal()
     edit_refused = Signal(str)  # why
@@ -98,6 +101,15 @@ class CasesModel(QAbstractTableModel):
     def _case(row: _Row, names: Iterable[str]) -> Case:
         variables = {name: row.values[name] for name in names if name in row.values}
         return Case(vars=variables, checks=row.checks, description=row.description)
+
+    def refused_cells(self) -> list[str]:
+        """Each cell holding text that was refused, by case number and why ("case 3, expected:
+        ...")."""
+        return [
+            f"case {number}, {EXPECTED_HEADER}: {row.refused[1]}"
+            for number, row in enumerate(self._rows, 1)
+            if row.refused is not None
+        ]
 
     def case_at(self, row: int) -> Case:
         return self._case(self._rows[row], self._columns.names)
@@ -241,7 +253,7 @@ class CasesModel(QAbstractTableModel):
         if row.refused is not None:
             typed, why = row.refused
             if role == _Role.ToolTipRole:
-                return f"Not saved: {why}\nYou typed:\n{typed[:_TIP_LIMIT]}"
+                return f"Not saved: case {number + 1}: {why}\nYou typed:\n{typed[:_TIP_LIMIT]}"
             if role == _Role.ForegroundRole:
                 return QBrush(_REFUSED)
             if role == _Role.BackgroundRole:
@@ -268,12 +280,16 @@ class CasesModel(QAbstractTableModel):
         if column == self._columns.expected:
             if self._checks_text(index.row()) is None:
                 return False
+            where = f"case {index.row() + 1}"
             try:
-                found = checks_from_text(value, f"case {index.row() + 1}")
+                found = checks_from_text(value, where)
             except UsageError as exc:
-                row.refused = (value, str(exc))
+                refused = (value, str(exc).removeprefix(f"{where}: "))
+                held, row.refused = row.refused, refused
                 self.dataChanged.emit(index, index)
                 self.edit_refused.emit(str(exc))
+                if refused != held:  # the case's checks are as they were; the cell is not
+                    self.cases_changed.emit()
                 return False
             changed = found != row.checks or row.refused is not None
             row.checks, row.refused = found, None

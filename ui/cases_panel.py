@@ -56,8 +56,8 @@ def _read(path: Path) -> tuple[Table, list[str]]:
 class CasesPanel(QWidget):
     """The cases and how often each runs.
 
-    `cases_changed` follows every edit, addition, removal, import and `set_cases`; not
-    `set_variable_names`, whose caller already knows the prompts changed.
+    `cases_changed` follows every edit (a refused one too), addition, removal, import and
+    `set_cases`; not `set_variable_names`, whose caller already knows the prompts changed.
     """
 
     cases_changed = Signal()
@@ -147,6 +147,11 @@ class CasesPanel(QWidget):
     def kept_cases(self) -> list[Case]:
         """With the values of variables no prompt uses right now (for the workspace draft)."""
         return self.model.kept_cases()
+
+    def refused_cells(self) -> list[str]:
+        """Each cell holding refused text (red), as "case 3, expected: why": a save must not lose
+        it."""
+        return self.model.refused_cells()
 
     def set_cases(self, cases: Iterable[Case]) -> None:
         self.model.set_cases(cases, self.model.variable_names())

@@ -197,10 +197,10 @@ class FileMenu(QObject):
                 "That is the open folder: use File > Save to write it.", _STATUS_MS
             )
             return
-        columns = self._prompt_sets.columns()
-        cases, rows = self._prompt_sets.cases(), self._prompt_sets.check_rows()
+        columns, rows = self._prompt_sets.columns(), self._prompt_sets.check_rows()
         render: Callable[[], dict[str, str]]
         try:  # the Cases and Checks docks as they stand, not as the folder was read
+            cases = self._prompt_sets.cases_to_save()
             if session is not None:
                 render = functools.partial(export_files, session.save_request(columns, cases, rows))
             else:
@@ -212,7 +212,7 @@ class FileMenu(QObject):
                     checks=usable_checks(rows),
                 )
                 render = functools.partial(render_prompt_set, suite)
-        except UsageError as exc:  # a red check row: nothing is written
+        except UsageError as exc:  # a red check row or case cell: nothing is written
             self._presenter.present(exc, f"export to {target}")
             return
 

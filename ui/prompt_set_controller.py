@@ -88,8 +88,11 @@ class PromptSetController(QObject):
         self._pending: OpenFolder | None = None  # being reopened after a restart
         self._files: dict[PromptColumn, str] = {}
         self._dirty = False
+        self._prompts_edited = False  # the editor's columns differ from the set
         self._suite_edited = False  # the docks differ from the set (kept across editor keys)
-        self._touched = False  # the editor or docks changed since the last open was asked for
+        # The editor, or the docks, changed since the last open was asked for.
+        self._prompts_touched = False
+        self._suite_touched = False
         self._generation = 0
         self._saving = False
         self._save_again: list[Then | None] = []
@@ -113,6 +116,17 @@ class PromptSetController(QObject):
     def cases(self) -> list[Case]:
         """The cases a save writes: every value kept, also of variables no prompt uses now."""
         return self._cases.kept_cases()
+
+    def cases_to_save(self) -> list[Case]:
+        """`cases()`, for a save or an export; UsageError naming each case cell that holds text
+        the Cases dock refused (writing the case's last accepted checks would lose that text)."""
+        refused = self._cases.refused_cells()
+        if refused:
+            raise UsageError(
+                "Nothing was saved: fix or clear the cells marked red in the Cases dock first."
+                "\n\n" + "\n".join(refused)
+            )
+        return self.cases()
 
     def check_rows(self) -> list[CheckRow]:
         """Every row of the Checks dock, the invalid ones too (a save must not drop them)."""
@@ -141,7 +155,13 @@ class PromptSetController(QObject):
         else:
             return None
         files = tuple(self._files.get(column) for column in self._editor.columns)
-        return OpenFolder(path, files, self._dirty or bool(self._pending and self._pending.unsaved))
+        pending = self._pending  # still being read: its edits are still the draft's
+        return OpenFolder(
+            path,
+            files,
+            unsaved=self._prompts_edited or bool(pending and pending.unsaved),
+            suite_unsaved=self._suite_edited or bool(pending and pending.suite_unsaved),
+        )
 
     # --- opening --------------------------------------------------------------------------------
 
@@ -152,8 +172,9 @@ class PromptSetController(QObject):
     def restore(self, folder: OpenFolder | None) -> None:
         """After a restart: bind the restored columns to their files, and read the folder again.
 
-        When the draft held no unsaved edits, the files are shown as they are now (they may have
-        changed since, by a pull, say); otherwise the draft's text stays, edits marked.
+        The prompts, and apart from them the cases and checks, stay as the draft has them where
+        it held unsaved edits of that part (marked as edits); the other part is shown as the
+        files now hold it (they may have changed since, by a pull, say).
         """
         if folder is None:
             return
@@ -164,7 +185,7 @@ class PromptSetController(QObject):
     def _load(self, path: Path, restoring: OpenFolder | None) -> None:
         self._generation += 1
         generation = self._generation
-        self._touched = False
+        self._prompts_touched = self._suite_touched = False
         self._status.showMessage(f"Reading {path}…", _STATUS_MS)
         self._background.run(
             lambda: load_prompt_set(path),
@@ -178,9 +199,15 @@ class PromptSetController(QObject):
             return  # a later open was asked for
         session = PromptSetSession(loaded, editor_form)
         self._pending = None
-        keep_draft = restoring is not None and (restoring.unsaved or self._touched)
-        if keep_draft:
-            self._session = session
+        # A restart keeps each part the draft held edits of, or that was edited while reading.
+        keep_prompts = restoring is not None and (restoring.unsaved or self._prompts_touched)
+        keep_suite = restoring is not None and (restoring.suite_unsaved or self._suite_touched)
+        self._session = None  # the changes below are the folder's, not edits
+        if restoring is None:
+            self._variables.set_values({**self._variables.values(), **session.variables()})
+            if loaded.suite.models:
+                self._models.set_models(list(loaded.suite.models))
+        if keep_prompts:
             shown = self._editor.columns
             self._files = {
                 column: name
@@ -188,15 +215,11 @@ class PromptSetController(QObject):
                 if column in shown and session.known(name) is not None
             }
         else:
-            self._session = None  # the editor's changes below are the folder's, not edits
-            if restoring is None:
-                self._variables.set_values({**self._variables.values(), **session.variables()})
-                if loaded.suite.models:
-                    self._models.set_models(list(loaded.suite.models))
             self._editor.set_prompts(session.prompts())
-            self.suite_loaded.emit(loaded.suite)  # the window fills the Cases and Checks docks
-            self._session = session
             self._bind(session.prompt_files)
+        if not keep_suite:
+            self.suite_loaded.emit(loaded.suite)  # the window fills the Cases and Checks docks
+        self._session = session
         self._update_dirty()
         self.folder_changed.emit(session.root)
         suite = loaded.suite
@@ -245,8 +268,8 @@ class PromptSetController(QObject):
             self._save_again.append(then)  # saved again once this one lands
             return
         try:
-            request = session.save_request(self.columns(), self.cases(), self.check_rows())
-        except UsageError as exc:  # a check row that cannot be saved: nothing is written
+            request = session.save_request(self.columns(), self.cases_to_save(), self.check_rows())
+        except UsageError as exc:  # a check row or case cell that cannot be saved: nothing written
             self._presenter.present(exc, "save the prompt set")
             return
         self._saving = True
@@ -264,8 +287,9 @@ class PromptSetController(QObject):
         session.adopt(outcome)
         self._update_dirty()
         written = ", ".join(outcome.written)
+        notes = "".join(f" ({note})" for note in outcome.notes)
         self._status.showMessage(
-            f"Saved {written} in {session.name}"
+            f"Saved {written} in {session.name}{notes}"
             if written
             else f"Nothing to save: the files of {session.name} already hold these edits",
             _STATUS_MS,
@@ -353,26 +377,32 @@ class PromptSetController(QObject):
 
     @Slot()
     def _on_editor_prompts_changed(self) -> None:
-        self._touched = True
+        self._prompts_touched = True
         self._update_dirty(suite=False)  # a keystroke in the editor leaves the docks as they were
 
     @Slot()
     def _on_cases_cases_changed(self) -> None:
-        self._touched = True
+        self._suite_touched = True
         self._update_dirty()
 
     @Slot()
     def _on_checks_checks_changed(self) -> None:
-        self._touched = True
+        self._suite_touched = True
         self._update_dirty()
 
     def _update_dirty(self, *, suite: bool = True) -> None:
         """Mark the title when saving would change the files; `suite`: compare the docks again
         (thousands of cases are not compared on every keystroke in the editor)."""
         session = self._session
-        if session is not None and suite:
-            self._suite_edited = session.suite_edited(self.cases(), self.check_rows())
-        dirty = session is not None and (session.is_dirty(self.columns()) or self._suite_edited)
+        if session is None:
+            self._suite_edited = False
+        elif suite:
+            # Text the Cases dock refused is an edit too: a save is refused until it is fixed.
+            self._suite_edited = bool(self._cases.refused_cells()) or session.suite_edited(
+                self.cases(), self.check_rows()
+            )
+        self._prompts_edited = session is not None and session.is_dirty(self.columns())
+        dirty = self._prompts_edited or self._suite_edited
         if session is None:
             self._window.setWindowTitle(self._title)
         else:

@@ -10,8 +10,12 @@ A check row the workbench marks invalid is saved as it was read when it is one t
 type only promptfoo judges, say); an edited or new invalid row refuses the save, so a Save never
 drops a check the person can see.
 
+Cases saved into a CSV or TSV get one set of columns first: a case added in the window lacks
+the columns no prompt uses, and "" is what its row reads back as anyway.
+
 Saving writes only the files whose text changes, and refuses (writing nothing) when one of them
 was changed on disk since it was read: an edit in another tool or a `git pull` is never lost.
+A rewritten workbench.yaml is canonical YAML, so the outcome says when its comments went.
 """
 
 from __future__ import annotations
@@ -19,16 +23,19 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from workbench.domain import PromptTemplate
 from workbench.errors import UsageError
+from workbench.formats.case_files import with_one_column_set
+from workbench.git_state import file_state
 from workbench.prompt_set import (
     PromptSet,
     load_prompt_set,
     prompt_file_names,
     render_prompt_set,
     write_files,
+    yaml_comments,
 )
 from workbench.suite import Case, Check, Suite
 from workbench.suite_file import SUITE_FILE
@@ -69,6 +76,7 @@ class SaveOutcome:
     prompt_set: PromptSet  # the set as it now is on disk
     written: tuple[str, ...]
     problem: str = ""  # the saved set does not load back (a duplicate name, say): why
+    notes: tuple[str, ...] = ()  # what the save did not keep, for the status line
 
 
 class PromptSetSession:
@@ -167,7 +175,12 @@ class PromptSetSession:
         files = self._set.files
         read = self._set.suite
         # Unedited: exactly as on disk, so the files keep their bytes.
-        saved_cases = read.cases if shown_cases == self._cases else shown_cases
+        if shown_cases == self._cases:
+            saved_cases = read.cases
+        elif PurePosixPath(read.cases_file or "").suffix.lower() in (".csv", ".tsv"):
+            saved_cases = with_one_column_set(shown_cases)  # what the file reads back as
+        else:
+            saved_cases = shown_cases
         saved_checks = read.checks if shown_checks == self._checks else shown_checks
         return SaveRequest(
             root=self.root,
@@ -299,15 +312,30 @@ def save_files(request: SaveRequest) -> SaveOutcome:
         del rendered[SUITE_FILE]
     changed = {name: text for name, text in rendered.items() if request.files.get(name) != text}
     _refuse_conflicts(root, changed, request.files)
-    written = write_files(root, changed)
+    notes = _lost_comments(root, request.files.get(SUITE_FILE), changed)
+    written = tuple(write_files(root, changed))
     saved = PromptSet(request.suite, names, rendered, root=root)
     try:
         reread = load_prompt_set(root)
     except UsageError as exc:
-        return SaveOutcome(request, saved, tuple(written), str(exc))
+        return SaveOutcome(request, saved, written, str(exc), notes)
     if reread.prompt_files != names:  # a bare folder holding other .prompty files
-        return SaveOutcome(request, saved, tuple(written))
-    return SaveOutcome(request, reread, tuple(written))
+        return SaveOutcome(request, saved, written, notes=notes)
+    return SaveOutcome(request, reread, written, notes=notes)
+
+
+def _lost_comments(root: Path, before: str | None, changed: Mapping[str, str]) -> tuple[str, ...]:
+    """A note when rewriting workbench.yaml drops comments it had (asked before writing: git
+    has them only while the file is committed as it was read)."""
+    after = changed.get(SUITE_FILE)
+    lost = set(yaml_comments(before)) if before is not None and after is not None else set()
+    if not lost or lost <= set(yaml_comments(after or "")):
+        return ()
+    whose = "its" if len(changed) == 1 else f"the {SUITE_FILE}"
+    state = file_state(root / SUITE_FILE)
+    if state is not None and state.repo is not None and state.dirty is False:
+        return (f"{whose} comments were not kept: git has them",)
+    return (f"{whose} comments were not kept",)
 
 
 def _refuse_conflicts(root: Path, changed: Mapping[str, str], read: Mapping[str, str]) -> None:

@@ -32,7 +32,11 @@ class OpenFolder:
 
     path: str
     prompt_files: tuple[str | None, ...]  # per prompt column: the file it came from (None: new)
-    unsaved: bool = False  # edits not written back yet (a crash): the draft's text is kept
+    # Edits not written back yet (a crash), apart for the prompts and for the Cases and Checks
+    # docks: a restart keeps the draft's part only where it held edits, and shows the files'
+    # other part as it is now (a pull since then is never written back over by a stale copy).
+    unsaved: bool = False  # the prompts
+    suite_unsaved: bool = False  # the cases and checks
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +130,16 @@ def _folder_json(folder: OpenFolder) -> dict[str, Any]:
         "path": folder.path,
         "prompt_files": list(folder.prompt_files),
         "unsaved": folder.unsaved,
+        "suite_unsaved": folder.suite_unsaved,
     }
 
 
 def _folder_of(item: Mapping[str, Any]) -> OpenFolder:
     files = tuple(None if name is None else str(name) for name in item["prompt_files"])
-    return OpenFolder(str(item["path"]), files, bool(item.get("unsaved", False)))
+    unsaved = bool(item.get("unsaved", False))
+    # A draft from before the split had one flag for both parts, and kept the docks with it.
+    suite_unsaved = bool(item.get("suite_unsaved", unsaved))
+    return OpenFolder(str(item["path"]), files, unsaved, suite_unsaved)
 
 
 def _prompt_json(prompt: PromptTemplate) -> dict[str, Any]:

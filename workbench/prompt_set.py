@@ -3,7 +3,9 @@
 Loading reads every file (keeping its text, so a later export can give back the very same bytes)
 and checks the set as a whole: duplicate names, missing files, variables no case gives. Writing
 renders each file canonically, except that a file whose content did not change keeps the text it
-was read with: exporting what was just imported changes no byte, comments and all.
+was read with: exporting what was just imported changes no byte, comments and all. An edited CSV
+cases file keeps its columns' order; a cases file holding what the reader leaves out (a filled
+`__metric` column, say) is never rewritten: that would erase it from the user's file.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+
+import yaml
 
 from workbench.domain import PromptTemplate
 from workbench.errors import UsageError
@@ -145,10 +149,13 @@ def render_prompt_set(
         problems = case_files.case_file_problems(suite.cases, suffix)
         if problems:
             raise UsageError(f"{suite.cases_file}: cannot hold these cases: {problems[0]}")
-        canonical = case_files.write_case_file(suite.cases, suffix)
-        files[suite.cases_file] = _same_or(
-            kept.get(suite.cases_file), canonical, _cases_match(suite, suite.cases_file)
-        )
+        original = kept.get(suite.cases_file)
+        header = case_files.case_file_columns(lf(original or ""), suffix)
+        canonical = case_files.write_case_file(suite.cases, suffix, columns=header)
+        text = _same_or(original, canonical, _cases_match(suite, suite.cases_file))
+        if original is not None and text != original:
+            _refuse_losing(suite.cases_file, original)
+        files[suite.cases_file] = text
     files[SUITE_FILE] = _same_or(
         kept.get(SUITE_FILE),
         write_suite_file(suite, names),
@@ -165,6 +172,30 @@ def _same_or(original: str | None, canonical: str, matches: Callable[[str], bool
         except UsageError:
             pass  # the kept text no longer reads: write the canonical form
     return canonical
+
+
+def _refuse_losing(name: str, original: str) -> None:
+    """Refuse to rewrite a cases file that holds what its reader does not carry over."""
+    try:
+        _, notes = case_files.read_case_text(lf(original), Path(name))
+    except UsageError:
+        return  # the kept text no longer reads: there is nothing of it to keep
+    if notes:
+        kind = "fields" if name.lower().endswith(".jsonl") else "columns"
+        raise UsageError(
+            f"{name}: saving the edited cases would remove what the workbench does not keep "
+            f"from this file: {'; '.join(_what(note, name) for note in notes)}. Edit {name} in "
+            f"another tool, or remove those {kind}, then open the folder again."
+        )
+
+
+def _what(note: str, name: str) -> str:
+    """A read note as the thing it names: "line 2: test field 'provider'" for
+    "cases.jsonl:2: test field 'provider' not carried over"."""
+    text = note.removeprefix(name)
+    line = re.match(r":(\d+):", text)
+    text = f"line {line.group(1)}:{text[line.end() :]}" if line else text.removeprefix(":")
+    return text.strip().removesuffix(" not carried over").removesuffix(";")
 
 
 def _prompt_matches(prompt: PromptTemplate, name: str) -> Callable[[str], bool]:
@@ -197,6 +228,24 @@ def _suite_matches(suite: Suite, names: Sequence[str]) -> Callable[[str], bool]:
         )
 
     return test
+
+
+def yaml_comments(text: str) -> tuple[str, ...]:
+    """The comments of a YAML text, each from its `#` to the line end (empty when it does not
+    scan). A `#` outside every token is a comment; one inside a quoted or block scalar is not."""
+    comments: list[str] = []
+    end = 0
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            comments += _comments_in(text[end : token.start_mark.index])
+            end = max(end, token.end_mark.index)
+    except yaml.YAMLError:
+        return ()
+    return (*comments, *_comments_in(text[end:]))
+
+
+def _comments_in(gap: str) -> list[str]:
+    return [line[line.index("#") :].rstrip() for line in gap.splitlines() if "#" in line]
 
 
 def write_files(root: Path, files: Mapping[str, str]) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -184,8 +186,106 @@ def test_cases_go_to_the_cases_file_and_the_suite_file_keeps_its_bytes(tmp_path:
     assert reread.suite.cases == (ANA, ben)
 
     session.adopt(outcome)
-    other = Case(vars={"name": "Cy"})
+    other = Case(vars={"who": "Cy", "__expected": "x"})
     request = session.save_request(columns, [ANA, other], [])
-    with pytest.raises(UsageError, match=r"^cases\.csv: cannot hold these cases: case 2 has"):
+    with pytest.raises(UsageError) as refused:
         save_files(request)
+    assert str(refused.value) == (
+        "cases.csv: cannot hold these cases: case 2: variable '__expected' cannot be a CSV column"
+    )
     assert load_prompt_set(root).suite.cases == (ANA, ben)
+
+
+def test_cases_saved_to_a_csv_get_one_set_of_columns(tmp_path: Path) -> None:
+    root = _folder(
+        tmp_path / "set",
+        {
+            "greet.prompty": PROMPT,
+            "workbench.yaml": SUITE_WITH_FILE,
+            "cases.csv": "notes,who\nfirst,Ana\n",  # no prompt uses notes: the dock hides it
+        },
+    )
+    loaded, session, columns = _session(root)
+    ana = Case(vars={"notes": "first", "who": "Ana"})
+    assert loaded.suite.cases == (ana,)
+    shown = [ana, Case(vars={"who": "Ben"}), Case(vars={"who": "Cy", "topic": "t"})]
+    request = session.save_request(columns, shown, [])
+    assert request.suite.cases == (
+        Case(vars={"notes": "first", "who": "Ana", "topic": ""}),
+        Case(vars={"who": "Ben", "notes": "", "topic": ""}),
+        Case(vars={"who": "Cy", "topic": "t", "notes": ""}),
+    )
+    outcome = save_files(request)
+
+    assert outcome.written == ("cases.csv",)
+    assert outcome.notes == ()
+    assert (root / "cases.csv").read_text(encoding="utf-8") == (
+        "notes,who,topic\nfirst,Ana,\n,Ben,\n,Cy,t\n"
+    )
+    assert load_prompt_set(root).suite.cases == request.suite.cases
+    session.adopt(outcome)
+    assert not session.is_dirty(columns, shown, [])
+    assert session.cases() == tuple(shown)
+    again = session.save_request(columns, shown, [])
+    assert again.suite.cases == request.suite.cases
+    assert save_files(again).written == ()
+
+
+def test_an_edit_that_would_drop_columns_of_the_cases_file_writes_nothing(tmp_path: Path) -> None:
+    root = _folder(
+        tmp_path / "set",
+        {
+            "greet.prompty": PROMPT,
+            "workbench.yaml": SUITE_WITH_FILE,
+            "cases.csv": "who,__metric\nAna,accuracy\n",
+        },
+    )
+    before = _bytes(root)
+    _, session, columns = _session(root)
+    request = session.save_request(columns, [ANA, Case(vars={"who": "Ben"})], [])
+    with pytest.raises(UsageError, match=r"^cases\.csv: saving the edited cases would remove"):
+        save_files(request)
+    assert _bytes(root) == before
+    # An edited prompt alone leaves the cases file as it is: it saves.
+    edited = dataclasses.replace(columns[0][1], description="Greets")
+    outcome = save_files(session.save_request([(columns[0][0], edited)], [ANA], []))
+    assert outcome.written == ("greet.prompty",)
+    assert (root / "cases.csv").read_bytes() == before["cases.csv"]
+
+
+def _git(folder: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
+        cwd=folder,
+        capture_output=True,
+        check=True,
+    )
+
+
+def test_a_rewritten_suite_file_says_its_comments_went(tmp_path: Path) -> None:
+    root = _folder(tmp_path / "set", {"greet.prompty": PROMPT, "workbench.yaml": SUITE})
+    _, session, columns = _session(root)
+    outcome = save_files(session.save_request(columns, [ANA, BEN], _rows_as_read()))
+    assert outcome.written == ("workbench.yaml",)
+    assert outcome.notes == ("its comments were not kept",)
+    session.adopt(outcome)
+    # The canonical text has no comments left to lose.
+    assert save_files(session.save_request(columns, [ANA], _rows_as_read())).notes == ()
+
+
+def test_a_committed_suite_file_says_git_has_its_comments(tmp_path: Path) -> None:
+    root = _folder(tmp_path / "set", {"greet.prompty": PROMPT, "workbench.yaml": SUITE})
+    _git(root, "init", "-q")
+    _git(root, "add", ".")
+    _git(root, "commit", "-q", "-m", "set")
+    _, session, columns = _session(root)
+    outcome = save_files(session.save_request(columns, [ANA, BEN], _rows_as_read()))
+    assert outcome.notes == ("its comments were not kept: git has them",)
+
+    # Not committed as it is now: git does not have this comment.
+    (root / "workbench.yaml").write_text(SUITE + "# to do: more cases\n", encoding="utf-8")
+    _, session, columns = _session(root)
+    edited = dataclasses.replace(columns[0][1], description="Greets")
+    outcome = save_files(session.save_request([(columns[0][0], edited)], [BEN], _rows_as_read()))
+    assert outcome.written == ("greet.prompty", "workbench.yaml")
+    assert outcome.notes == ("the workbench.yaml comments were not kept",)

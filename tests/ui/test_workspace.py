@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ui.workspace import Workspace
+from ui.workspace import OpenFolder, Workspace
 from workbench.domain import Message, ModelSpec, PromptTemplate
 from workbench.errors import WorkbenchError
 from workbench.suite import Case, Check
@@ -79,3 +79,24 @@ def test_a_damaged_gguf_file_is_a_clear_error(item: dict[str, object], why: str)
     broken = {"format": 1, "prompts": [], "models": [{"name": "tiny", **item}]}
     with pytest.raises(WorkbenchError, match=f"could not be read .*{why}"):
         Workspace.from_json(json.dumps(broken))
+
+
+@pytest.mark.parametrize(("unsaved", "suite_unsaved"), [(True, False), (False, True), (True, True)])
+def test_the_folders_two_unsaved_flags_round_trip_apart(unsaved: bool, suite_unsaved: bool) -> None:
+    folder = OpenFolder("/sets/sentiment", ("a.prompty", None), unsaved, suite_unsaved)
+    kept = Workspace(folder=folder)
+    item = json.loads(kept.to_json())["folder"]
+    assert (item["unsaved"], item["suite_unsaved"]) == (unsaved, suite_unsaved)
+    assert Workspace.from_json(kept.to_json()).folder == folder
+
+
+@pytest.mark.parametrize("unsaved", [True, False])
+def test_a_folder_from_before_the_split_keeps_its_docks_as_it_did(unsaved: bool) -> None:
+    # One flag then covered the prompts and the docks: an old draft's docks stay when it was set.
+    old = {
+        "format": 1,
+        "prompts": [],
+        "folder": {"path": "/sets/sentiment", "prompt_files": ["a.prompty"], "unsaved": unsaved},
+    }
+    folder = Workspace.from_json(json.dumps(old)).folder
+    assert folder == OpenFolder("/sets/sentiment", ("a.prompty",), unsaved, unsaved)

@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 from workbench.errors import UsageError
 from workbench.formats.assertions import check_from_string, check_to_string, js_trim
 from workbench.formats.case_files import (
+    case_file_columns,
     case_file_problems,
     read_case_file,
     read_case_text,
+    with_one_column_set,
     write_case_file,
 )
 from workbench.suite import Case, Check
@@ -213,20 +215,98 @@ def test_jsonl_writing_sorts_keys_and_keeps_unicode() -> None:
 def test_problems_explain_what_a_csv_cannot_hold() -> None:
     cases = [
         Case(vars={"a": "1"}, checks=(Check("contains", " padded "),)),
+        # Named once, for itself: not also as a case with other variables than case 1.
         Case(vars={"a": "2", "__expected": "x"}),
         Case(vars={"a": "3\r"}, checks=(Check("starts-with", "x"),)),
+        Case(vars={"b": "4"}),
     ]
     problems = case_file_problems(cases, ".csv")
     assert problems == [
         "case 1: check 'contains' has no one-line form",
-        "case 2 has other variables than case 1 (a CSV has one set)",
         "case 2: variable '__expected' cannot be a CSV column",
         "case 3: a carriage return, which text files do not keep",
         "case 3: check 'starts-with' has no one-line form",
+        "case 4 has other variables than case 1 (a CSV has one set)",
     ]
     assert case_file_problems(cases, ".jsonl") == []
     with pytest.raises(UsageError, match=r"cannot write the cases as \.csv"):
         write_case_file(cases, ".csv")
+
+
+def test_a_rewrite_keeps_the_files_column_order_and_its_blank_columns() -> None:
+    original = "text,message,__metric,notes,__description\nA,hi,,n1,\nB,yo,,n2,\n"
+    columns = case_file_columns(original, ".csv")
+    assert columns == ("text", "message", "__metric", "notes", "__description")
+    assert (
+        read_case_text(original, Path("cases.csv"))[1] == []
+    )  # a blank __metric column holds nothing the reader leaves out
+    edited = [
+        Case(vars={"text": "A", "message": "hey", "notes": "n1", "topic": "t"}),
+        Case(vars={"text": "B", "message": "yo", "notes": "n2", "topic": ""}, description="d"),
+    ]
+    written = write_case_file(edited, ".csv", columns=columns)
+    # The file's columns where they were (blank ones too), the new variable after them.
+    assert written == (
+        "text,message,__metric,notes,__description,topic\nA,hey,,n1,,t\nB,yo,,n2,d,\n"
+    )
+    assert read_case_text(written, Path("cases.csv"))[0] == edited
+    # Without the file's header: the canonical order, as before.
+    assert write_case_file(edited, ".csv") == (
+        "message,notes,text,topic,__description\nhey,n1,A,t,\nyo,n2,B,,d\n"
+    )
+
+
+def test_a_rewrite_keeps_the_files_expected_and_threshold_columns() -> None:
+    columns = case_file_columns("q\t__expected1\t__config:__expected1:threshold\tn\n", ".tsv")
+    one = [Case(vars={"q": "a", "n": "1"}, checks=(Check("javascript", "x", 0.5),))]
+    written = write_case_file(one, ".tsv", columns=columns)
+    assert written == (
+        "q\t__expected1\t__config:__expected1:threshold\tn\na\tjavascript:x\t0.5\t1\n"
+    )
+    assert read_case_text(written, Path("c.tsv"))[0] == one
+    # A second check gets a column of its own after the file's; the kept ones stay in place.
+    two = [
+        Case(
+            vars={"q": "a", "n": "1"},
+            checks=(Check("contains", "x"), Check("javascript", "y", 0.25)),
+        )
+    ]
+    written = write_case_file(two, ".tsv", columns=columns)
+    assert written == (
+        "q\t__expected1\t__config:__expected1:threshold\tn\t__expected2"
+        "\t__config:__expected2:threshold\n"
+        "a\tcontains:x\t\t1\tjavascript:y\t0.25\n"
+    )
+    assert read_case_text(written, Path("c.tsv"))[0] == two
+
+
+def test_case_file_columns_of_files_without_a_header() -> None:
+    assert case_file_columns(' a ,"b,c"\n1,2\n', ".CSV") == ("a", "b,c")
+    assert case_file_columns('{"vars": {"a": "1"}}\n', ".jsonl") == ()
+    assert case_file_columns('"unclosed\n', ".csv") == ()
+    assert case_file_columns("", ".csv") == ()
+
+
+def test_with_one_column_set_gives_every_case_every_variable() -> None:
+    cases = [
+        Case(vars={"message": "hi", "notes": "n1"}, description="first"),
+        Case(vars={}),
+        Case(vars={"message": "yo", "topic": "t"}, checks=(Check("contains", "y"),)),
+    ]
+    assert with_one_column_set(cases) == (
+        Case(vars={"message": "hi", "notes": "n1", "topic": ""}, description="first"),
+        Case(vars={"message": "", "notes": "", "topic": ""}),
+        Case(vars={"message": "yo", "topic": "t", "notes": ""}, checks=(Check("contains", "y"),)),
+    )
+    assert with_one_column_set(cases)[0] is not cases[0]
+    same = [Case(vars={"a": "1"}), Case(vars={"a": "2"})]
+    assert with_one_column_set(same) == tuple(same)
+    # A name no column can have stays with its case, for case_file_problems to name it.
+    special = [Case(vars={"a": "1"}), Case(vars={"a": "2", "__expected": "x"})]
+    assert with_one_column_set(special) == tuple(special)
+    assert case_file_problems(with_one_column_set(special), ".csv") == [
+        "case 2: variable '__expected' cannot be a CSV column"
+    ]
 
 
 # --- round trips -----------------------------------------------------------------------------
@@ -333,6 +413,33 @@ def test_csv_round_trip(cases: list[Case], suffix: str) -> None:
         return
     assert round_trip(cases, suffix) == cases
     assert write_case_file(round_trip(cases, suffix), suffix) == write_case_file(cases, suffix)
+
+
+# Columns a user's file may have beside those the writer makes, blank or not.
+OTHER_COLUMNS = [
+    *("__expected", "__expected1", "__expected2", "__expected3", "__description", "__metric"),
+    *("__prefix", "__metadata:team", "__config:__expected:threshold", "Unused"),
+    *("__config:__expected1:threshold", "__config:__expected2:threshold"),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(cases=csv_cases(), suffix=st.sampled_from([".csv", ".tsv"]), data=st.data())
+def test_csv_round_trip_in_the_order_of_any_header(
+    cases: list[Case], suffix: str, data: st.DataObject
+) -> None:
+    if case_file_problems(cases, suffix):
+        return
+    canonical = case_file_columns(write_case_file(cases, suffix), suffix)
+    columns = data.draw(st.lists(st.sampled_from([*canonical, *OTHER_COLUMNS]), max_size=10))
+    text = write_case_file(cases, suffix, columns=columns)
+    assert read_case_text(text, Path(f"cases{suffix}"))[0] == cases
+    header = case_file_columns(text, suffix)
+    # Every column of the header given that is still there comes first, in that order.
+    kept = [name for name in dict.fromkeys(columns) if name in header]
+    assert list(header[: len(kept)]) == kept
+    assert "Unused" not in header  # a variable no case has is not a column
+    assert write_case_file(cases, suffix, columns=header) == text
 
 
 @settings(max_examples=300, deadline=None)

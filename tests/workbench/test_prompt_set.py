@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from tests.workbench.prompt_sets import suites
 from workbench.errors import UsageError
-from workbench.prompt_set import load_prompt_set, render_prompt_set
+from workbench.prompt_set import load_prompt_set, render_prompt_set, yaml_comments
 from workbench.suite import Suite
 
 
@@ -196,3 +196,106 @@ def test_a_yaml_alias_bomb_is_refused_not_expanded(tmp_path: Path) -> None:
     write_files(tmp_path, {"workbench.yaml": "\n".join(lines) + "\n"})
     with pytest.raises(UsageError, match=r"workbench\.yaml:1: invalid YAML: the YAML expands"):
         load_prompt_set(tmp_path)
+
+
+# --- a cases file beside the suite ------------------------------------------------------------
+
+MESSAGE_PROMPT = "---\nname: p\n---\nuser:\n{{message}}\n"
+CASES_SUITE = "name: s\nprompts: [p.prompty]\ncases: cases.csv\n"
+
+
+def _with_first_message(suite: Suite, message: str) -> Suite:
+    first = replace(suite.cases[0], vars={**suite.cases[0].vars, "message": message})
+    return replace(suite, cases=(first, *suite.cases[1:]))
+
+
+def test_an_edited_cases_file_keeps_its_column_order(tmp_path: Path) -> None:
+    cases_csv = "text,message,__metric,notes\nA,hi,,n1\nB,yo,,n2\n"
+    write_files(
+        tmp_path,
+        {"workbench.yaml": CASES_SUITE, "p.prompty": MESSAGE_PROMPT, "cases.csv": cases_csv},
+    )
+    loaded = load_prompt_set(tmp_path)
+    assert loaded.dropped == ()  # a blank __metric column holds nothing to lose
+    edited = _with_first_message(loaded.suite, "hey")
+    files = render_prompt_set(edited, loaded.prompt_files, loaded.files)
+    assert files["cases.csv"] == "text,message,__metric,notes\nA,hey,,n1\nB,yo,,n2\n"
+    assert files["workbench.yaml"] == CASES_SUITE
+    write_files(tmp_path, files)
+    assert load_prompt_set(tmp_path).suite.cases == edited.cases
+
+
+def test_a_cases_file_holding_columns_the_workbench_drops_is_never_rewritten(
+    tmp_path: Path,
+) -> None:
+    cases_csv = "text,message,__metric,notes\nA,hi,accuracy,n1\nB,yo,accuracy,n2\n"
+    write_files(
+        tmp_path,
+        {"workbench.yaml": CASES_SUITE, "p.prompty": MESSAGE_PROMPT, "cases.csv": cases_csv},
+    )
+    loaded = load_prompt_set(tmp_path)
+    assert loaded.dropped == (f"{tmp_path / 'cases.csv'}: column '__metric' not carried over",)
+    edited = _with_first_message(loaded.suite, "hey")
+    with pytest.raises(UsageError) as refused:
+        render_prompt_set(edited, loaded.prompt_files, loaded.files)
+    assert str(refused.value) == (
+        "cases.csv: saving the edited cases would remove what the workbench does not keep from "
+        "this file: column '__metric'. Edit cases.csv in another tool, or remove those columns, "
+        "then open the folder again."
+    )
+    # Unedited cases keep the file as it is, so a prompt edit still saves.
+    prompt = replace(loaded.suite.prompts[0], description="Answers")
+    files = render_prompt_set(
+        replace(loaded.suite, prompts=(prompt,)), loaded.prompt_files, loaded.files
+    )
+    assert files["cases.csv"] == cases_csv
+    assert files["p.prompty"] != MESSAGE_PROMPT
+
+
+def test_a_jsonl_cases_file_with_fields_the_workbench_drops_is_never_rewritten(
+    tmp_path: Path,
+) -> None:
+    cases_jsonl = (
+        '{"vars": {"message": "hi"}, "provider": "echo", "metadata": {"team": "a"}}\n'
+        '{"vars": {"message": "yo"}}\n'
+    )
+    suite_text = CASES_SUITE.replace("cases.csv", "data/cases.jsonl")
+    write_files(
+        tmp_path,
+        {
+            "workbench.yaml": suite_text,
+            "p.prompty": MESSAGE_PROMPT,
+            "data/cases.jsonl": cases_jsonl,
+        },
+    )
+    loaded = load_prompt_set(tmp_path)
+    with pytest.raises(UsageError) as refused:
+        render_prompt_set(
+            _with_first_message(loaded.suite, "hey"), loaded.prompt_files, loaded.files
+        )
+    assert str(refused.value) == (
+        "data/cases.jsonl: saving the edited cases would remove what the workbench does not keep "
+        "from this file: line 1: test field 'provider'; line 1: test field 'metadata'. Edit "
+        "data/cases.jsonl in another tool, or remove those fields, then open the folder again."
+    )
+    assert render_prompt_set(loaded.suite, loaded.prompt_files, loaded.files) == loaded.files
+
+
+def test_yaml_comments_are_found_outside_every_value() -> None:
+    text = (
+        "# The suite.\n"
+        'name: "a # b"   # the name\n'
+        "prompts:\n"
+        "  - p.prompty  #main\n"
+        "description: |\n"
+        "  # a heading in a block, not a comment\n"
+        "url: http://host/#anchor\n"
+        "checks: [{type: contains, value: '#1'}]  # flow\n"
+    )
+    assert yaml_comments(text) == ("# The suite.", "# the name", "#main", "# flow")
+    assert yaml_comments(HAND_WRITTEN["workbench.yaml"]) == (
+        "# Support triage prompts, reviewed in PRs.",
+        "# the main one",
+    )
+    assert yaml_comments("name: s\nprompts: [p.prompty]\n") == ()
+    assert yaml_comments("name: [unclosed\n") == ()

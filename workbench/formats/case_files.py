@@ -6,6 +6,11 @@ one-line assertions, `__description` the case's description, and
 `__metric`, `__threshold`, `__metadata:*` and `__providerOutput` are reported as not carried over.
 A JSONL line is a promptfoo test object (`{"vars": ..., "assert": [...]}`) or a plain object of
 variables.
+
+Writing a CSV back over the user's own file keeps that file's column order (`columns`): a diff
+shows the edited cells, not a shuffled table. A column the reader ignores survives only when it
+is blank (nothing to lose); one that holds values makes its read notes non-empty, and the
+callers refuse to rewrite such a file rather than drop them.
 """
 
 from __future__ import annotations
@@ -180,6 +185,33 @@ def _is_test_object(value: Mapping[str, object]) -> bool:
     return ("vars" in value or "assert" in value) and all(key in TEST_FIELDS for key in value)
 
 
+def case_file_columns(text: str, suffix: str) -> tuple[str, ...]:
+    """The header of a CSV or TSV case file's text, names trimmed as the reader trims them (empty
+    for JSONL, or text that does not read)."""
+    suffix = suffix.lower()
+    if suffix not in (".csv", ".tsv"):
+        return ()
+    try:
+        _, header = next(_records(text, Path(f"cases{suffix}"), _delimiter(suffix)), (1, []))
+    except UsageError:
+        return ()
+    return tuple(name.strip() for name in header)
+
+
+def with_one_column_set(cases: Sequence[Case]) -> tuple[Case, ...]:
+    """The cases with one set of variables, as a CSV holds them: a case gets "" for a variable
+    only other cases have, which is what reading its row back gives. A name no column can have
+    (`__expected`, say) is not spread: `case_file_problems` names the case that has it."""
+    every = dict.fromkeys(name for case in cases for name in case.vars)
+    names = [name for name in every if _column_name(name)]
+    return tuple(
+        case
+        if all(name in case.vars for name in names)
+        else replace(case, vars={**case.vars, **{n: "" for n in names if n not in case.vars}})
+        for case in cases
+    )
+
+
 def case_file_problems(cases: Sequence[Case], suffix: str) -> list[str]:
     """Why these cases cannot be written to a file of this kind and read back the same."""
     if suffix == ".jsonl":
@@ -187,16 +219,17 @@ def case_file_problems(cases: Sequence[Case], suffix: str) -> list[str]:
     if suffix not in SUFFIXES:
         return [f"cases cannot be written to a {suffix or 'suffix-less'} file"]
     problems: list[str] = []
-    names = set(cases[0].vars) if cases else set()
-    if not names and not any(case.checks or case.description for case in cases):
+    if not (cases and cases[0].vars) and not any(c.checks or c.description for c in cases):
         problems.append("the cases have no variables, checks or descriptions to make columns of")
+    # A name no column can have is named on its own below, not as a difference in the sets.
+    names = {name for name in cases[0].vars if _column_name(name)} if cases else set()
     for number, case in enumerate(cases, start=1):
-        if set(case.vars) != names:
+        if {name for name in case.vars if _column_name(name)} != names:
             problems.append(f"case {number} has other variables than case 1 (a CSV has one set)")
         problems += [
             f"case {number}: variable {name!r} cannot be a CSV column"
             for name in case.vars
-            if _special_column(name) or not name or name != name.strip()
+            if not _column_name(name)
         ]
         texts = [*case.vars, *case.vars.values(), case.description]
         if any("\r" in text for text in texts):
@@ -212,6 +245,11 @@ def case_file_problems(cases: Sequence[Case], suffix: str) -> list[str]:
             if (cell := _cell(check)) is not None and "\r" in cell[0]
         ]
     return problems
+
+
+def _column_name(name: str) -> bool:
+    """Whether a variable can be a CSV column (read back as that variable)."""
+    return bool(name) and name == name.strip() and not _special_column(name)
 
 
 def _special_column(name: str) -> bool:
@@ -235,15 +273,24 @@ def _cell(check: Check) -> tuple[str, float | None] | None:
     return None
 
 
-def write_case_file(cases: Sequence[Case], suffix: str) -> str:
-    """Cases as a file's text; deterministic, and reading it back gives equal cases."""
+def write_case_file(cases: Sequence[Case], suffix: str, *, columns: Sequence[str] = ()) -> str:
+    """Cases as a file's text; deterministic, and reading it back gives equal cases.
+
+    `columns` is the header of the CSV or TSV this text replaces: its columns keep their order,
+    new ones follow (variables sorted, then checks and description), and a column the reader
+    ignores (`__metric`, say) stays, blank, where it was.
+    """
     suffix = suffix.lower()
     problems = case_file_problems(cases, suffix)
     if problems:
         raise UsageError(f"cannot write the cases as {suffix}: " + "; ".join(problems))
     if suffix == ".jsonl":
         return "".join(_jsonl_line(case) + "\n" for case in cases)
-    return _csv_text(cases, "\t" if suffix == ".tsv" else ",")
+    return _csv_text(cases, _delimiter(suffix), columns)
+
+
+def _delimiter(suffix: str) -> str:
+    return "\t" if suffix == ".tsv" else ","
 
 
 def _jsonl_line(case: Case) -> str:
@@ -252,31 +299,84 @@ def _jsonl_line(case: Case) -> str:
     return json.dumps(test, sort_keys=True, ensure_ascii=False)
 
 
-def _csv_text(cases: Sequence[Case], delimiter: str) -> str:
-    names = sorted({name for case in cases for name in case.vars})
+def _csv_text(cases: Sequence[Case], delimiter: str, columns: Sequence[str]) -> str:
     cells = [[_cell(check) for check in case.checks] for case in cases]
     width = max((len(row) for row in cells), default=0)
-    expected = ["__expected"] if width == 1 else [f"__expected{n}" for n in range(1, width + 1)]
-    configured = sorted(
-        {index for row in cells for index, cell in enumerate(row) if cell and cell[1] is not None}
-    )
-    config_columns = [f"__config:{expected[index]}:threshold" for index in configured]
+    expected = _expected_columns(width, columns)
+    thresholds = [
+        {index: cell[1] for index, cell in enumerate(row) if cell and cell[1] is not None}
+        for row in cells
+    ]
+    indexes = sorted({index for row in thresholds for index in row})
+    config = _config_columns(indexes, expected, columns)
     described = any(case.description for case in cases)
-    header = [*names, *expected, *config_columns, *(["__description"] if described else [])]
+    own = [
+        *sorted({name for case in cases for name in case.vars}),
+        *expected,
+        *config.values(),
+        *(["__description"] if described else []),
+    ]
+    # The file's columns first, in its order (blank ones the cases no longer fill included:
+    # they read back as nothing), then the new ones.
+    kept = [name for name in dict.fromkeys(columns) if name in own or _blank_is_nothing(name)]
+    header = [*kept, *(name for name in own if name not in kept)]
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(header)
-    for case, row in zip(cases, cells, strict=True):
-        texts = [cell[0] if cell else "" for cell in row]
-        added = {index: cell[1] for index, cell in enumerate(row) if cell and cell[1] is not None}
-        thresholds = [repr(added[index]) if index in added else "" for index in configured]
-        writer.writerow(
-            [
-                *(case.vars[name] for name in names),
-                *texts,
-                *[""] * (width - len(texts)),
-                *thresholds,
-                *([case.description] if described else []),
-            ]
-        )
+    for case, row, added in zip(cases, cells, thresholds, strict=True):
+        values = {**case.vars, "__description": case.description}
+        # The Nth check goes to the Nth __expected column: the reader numbers them in that order.
+        values.update((expected[index], cell[0]) for index, cell in enumerate(row) if cell)
+        values.update((config[index], repr(threshold)) for index, threshold in added.items())
+        writer.writerow([values.get(name, "") for name in header])
     return buffer.getvalue()
+
+
+def _expected_columns(width: int, columns: Sequence[str]) -> list[str]:
+    """`width` names for the __expected columns: the file's own, in its order, then new ones."""
+    own = [name for name in dict.fromkeys(columns) if name.startswith("__expected")]
+    if not own:
+        return ["__expected"] if width == 1 else [f"__expected{n}" for n in range(1, width + 1)]
+    names = own[:width]
+    number = len(names) + 1
+    while len(names) < width:
+        if f"__expected{number}" not in own:
+            names.append(f"__expected{number}")
+        number += 1
+    return names
+
+
+def _config_columns(
+    indexes: Sequence[int], expected: Sequence[str], columns: Sequence[str]
+) -> dict[int, str]:
+    """A threshold column per check index: the file's own where it has one for that index."""
+    own: dict[int, str] = {}
+    for name in columns:
+        match = _CONFIG_COLUMN.fullmatch(name)
+        index = None if match is None else _config_index(match.group(1))
+        if index is not None:
+            own.setdefault(index, name)
+    named: dict[int, str] = {}
+    for index in indexes:
+        # `__config:__expectedN` names the Nth check, not a column: reuse a column's name only
+        # where it gives the right number.
+        target = expected[index] if _config_index(expected[index]) == index else ""
+        named[index] = own.get(index) or f"__config:{target or f'__expected{index + 1}'}:threshold"
+    return named
+
+
+def _config_index(target: str) -> int | None:
+    """The check a `__config:TARGET:threshold` column is for (0-based), from TARGET."""
+    match = re.fullmatch(r"__expected(\d*)", target)
+    if match is None:
+        return None
+    return int(match.group(1)) - 1 if match.group(1) else 0
+
+
+def _blank_is_nothing(name: str) -> bool:
+    """A column the reader takes nothing from when it is blank: kept, blank, where it was."""
+    return (
+        name in (*_DROPPED_COLUMNS, "__description")
+        or name.startswith(("__metadata", "__expected"))
+        or _CONFIG_COLUMN.fullmatch(name) is not None
+    )
