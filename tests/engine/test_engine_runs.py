@@ -14,10 +14,10 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
-import gguf
 import pytest
 
 from tests.integration.cli import workbench
+from tests.support.tiny_gguf import write_empty_gguf
 from workbench.domain import (
     Cell,
     Cost,
@@ -150,12 +150,7 @@ def test_workbench_run_writes_a_record(engine: EngineProcess, tmp_path: Path) ->
 
 
 def test_a_model_llama_cpp_cannot_load_fails_with_its_own_words(tmp_path: Path) -> None:
-    path = tmp_path / "odd.gguf"
-    writer = gguf.GGUFWriter(path, "nonesuch")
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
+    path = write_empty_gguf(tmp_path / "odd.gguf", "nonesuch")
     engine = EngineProcess(path)
     engine.start()
     with pytest.raises(EngineError) as caught:

@@ -123,3 +123,14 @@ def write_tiny_llama(
     writer.write_tensors_to_file()
     writer.close()
     return path
+
+
+def write_empty_gguf(path: Path, arch: str) -> Path:
+    """A valid GGUF header of architecture `arch` and nothing else: it passes our header check,
+    and llama.cpp refuses to load it in its own words (an unknown architecture, say)."""
+    writer = gguf.GGUFWriter(path, arch)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path

@@ -81,6 +81,22 @@ def _open(
     return window
 
 
+def _open_failing(
+    qtbot: QtBot, folder: Path, windows: list[MainWindow]
+) -> tuple[MainWindow, list[object]]:
+    """A window whose restored file fails, opened by hand: the failure's dialog comes up while
+    the window opens, which `open_window` would wait on. The failure's arguments with it."""
+    services = open_services(folder)
+    services.engine_command = STAND_IN
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    windows.append(window)
+    window.show()
+    with qtbot.waitSignal(window.engines.engine_failed, timeout=READY_MS) as failed:
+        window.keeper.load()
+    return window, list(failed.args)
+
+
 def _serve(qtbot: QtBot, window: MainWindow, path: Path) -> EngineProcess:
     with qtbot.waitSignal(window.engines.engine_ready, timeout=READY_MS) as ready:
         window.engines_panel.run_file(path)
@@ -170,16 +186,8 @@ def test_a_file_gone_after_the_restart_keeps_the_model_and_says_how_to_get_it_ba
     content = path.read_bytes()
     path.unlink()
 
-    # Opened by hand: the failure's dialog comes up while the window opens.
-    services = open_services(app_folder)
-    services.engine_command = STAND_IN
-    window = MainWindow(services)
-    qtbot.addWidget(window)
-    windows.append(window)
-    window.show()
-    with qtbot.waitSignal(window.engines.engine_failed, timeout=READY_MS) as failed:
-        window.keeper.load()
-    assert failed.args == [str(path), "tiny.gguf: no such file"]
+    window, failed = _open_failing(qtbot, app_folder, windows)
+    assert failed == [str(path), "tiny.gguf: no such file"]
     assert window.engines.state(path) is EngineState.FAILED
     # The existing failure, in the dock and through the presenter.
     assert window.presenter.history == [("Could not run tiny.gguf", "tiny.gguf: no such file")]
@@ -275,14 +283,7 @@ def test_the_hint_goes_with_the_model_it_was_about(
     path = write_tiny_llama(models_folder / "tiny.gguf")
     _first_window(qtbot, app_folder, windows, path)
     path.unlink()
-    services = open_services(app_folder)
-    services.engine_command = STAND_IN
-    window = MainWindow(services)
-    qtbot.addWidget(window)
-    windows.append(window)
-    window.show()
-    with qtbot.waitSignal(window.engines.engine_failed, timeout=READY_MS):
-        window.keeper.load()
+    window, _ = _open_failing(qtbot, app_folder, windows)
     dialog = window.findChild(QMessageBox, "errorDialog")
     assert dialog is not None
     dialog.close()

@@ -13,7 +13,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import gguf
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import QFileDialog, QPushButton, QTableView, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from tests.support.tiny_gguf import write_tiny_llama
+from tests.support.tiny_gguf import write_empty_gguf, write_tiny_llama
 from tests.ui.window_driver import close_window, open_services, open_window, press_run
 from ui.engines_panel import EngineRow, EnginesModel
 from ui.local_engines import EngineState
@@ -174,12 +173,7 @@ def test_a_file_that_is_not_a_model_says_so_and_adds_nothing(
 def test_a_model_the_engine_refuses_shows_the_engines_own_lines(
     qtbot: QtBot, window: MainWindow, models_folder: Path
 ) -> None:
-    path = models_folder / "odd.gguf"
-    writer = gguf.GGUFWriter(str(path), "nosucharch")
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
+    path = write_empty_gguf(models_folder / "odd.gguf", "nosucharch")
     with qtbot.waitSignal(window.engines.engine_failed, timeout=READY_MS) as failed:
         window.engines_panel.run_file(path)
     message = failed.args[1]

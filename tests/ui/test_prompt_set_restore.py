@@ -7,16 +7,19 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
-from PySide6.QtWidgets import QMessageBox, QPlainTextEdit
+from PySide6.QtWidgets import QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_prompt_set_save_suite import (
     READ_CASES,
     READ_CHECKS,
     _cell,
+    _crash,
     _dismiss_message,
     _edit_case,
     _press_save_expecting_a_message,
+    _restarted,
+    _save_on_close_is_refused,
 )
 from tests.ui.test_prompt_set_window import (
     SUITE,
@@ -28,7 +31,6 @@ from tests.ui.test_prompt_set_window import (
     _type_at_end,
 )
 from tests.ui.window_driver import close_window, open_services, open_window
-from ui.app import shut_down
 from ui.cases_model import CasesModel
 from ui.main_window import MainWindow
 from ui.workspace import OpenFolder
@@ -49,19 +51,6 @@ REFUSED = (
     "Nothing was saved: fix or clear the cells marked red in the Cases dock first.\n\n"
     f"case 1, {INVALID_REGEX}"
 )
-
-
-def _crash(window: MainWindow) -> None:
-    """The draft is kept, the files are not written, the window's threads die."""
-    window.keeper.save_now()
-    shut_down(window.services)
-    window.prompt_sets.revert()  # so that closing the dead window later asks nothing
-
-
-def _restarted(qtbot: QtBot, tmp_path: Path) -> MainWindow:
-    window = open_window(qtbot, open_services(tmp_path))
-    qtbot.waitUntil(lambda: window.prompt_sets.session is not None)
-    return window
 
 
 def _changed(before: dict[str, bytes], folder: Path) -> set[str]:
@@ -150,15 +139,7 @@ def test_a_refused_expected_cell_refuses_save_close_and_export_until_fixed(
     assert (title, text) == ("Could not save the prompt set", REFUSED)
     assert _bytes(folder) == before
 
-    # Closing asks; Save is refused the same way, and the window stays open.
-    window.close()
-    dialog = window.findChild(QMessageBox, "unsavedDialog")
-    assert dialog is not None and dialog.isVisible()
-    with qtbot.waitSignal(window.presenter.shown, timeout=10_000) as message:
-        qtbot.mouseClick(dialog.button(QMessageBox.StandardButton.Save), Qt.MouseButton.LeftButton)
-    assert message.args[1] == REFUSED
-    _dismiss_message(qtbot, window)
-    assert window.isVisible()
+    _save_on_close_is_refused(qtbot, window, REFUSED)
     assert _bytes(folder) == before
 
     with qtbot.waitSignal(window.presenter.shown, timeout=10_000) as message:

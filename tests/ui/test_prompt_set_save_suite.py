@@ -104,6 +104,31 @@ def _dismiss_message(qtbot: QtBot, window: MainWindow) -> None:
     qtbot.waitUntil(window.isActiveWindow)
 
 
+def _crash(window: MainWindow) -> None:
+    """The draft is kept, the files are not written, the window's threads die."""
+    window.keeper.save_now()
+    shut_down(window.services)
+    window.prompt_sets.revert()  # so that closing the dead window later asks nothing
+
+
+def _restarted(qtbot: QtBot, tmp_path: Path) -> MainWindow:
+    window = open_window(qtbot, open_services(tmp_path))
+    qtbot.waitUntil(lambda: window.prompt_sets.session is not None)
+    return window
+
+
+def _save_on_close_is_refused(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    """Closing asks; its Save is refused with `text`, and the window stays open."""
+    window.close()
+    dialog = window.findChild(QMessageBox, "unsavedDialog")
+    assert dialog is not None and dialog.isVisible()
+    with qtbot.waitSignal(window.presenter.shown, timeout=10_000) as message:
+        qtbot.mouseClick(dialog.button(QMessageBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+    assert message.args[1] == text
+    _dismiss_message(qtbot, window)
+    assert window.isVisible()
+
+
 def test_edited_cases_and_a_new_check_are_saved_into_workbench_yaml(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
@@ -241,15 +266,7 @@ def test_an_invalid_check_refuses_the_save_until_it_is_fixed(qtbot: QtBot, tmp_p
     assert _bytes(folder) == before
     assert window.isWindowModified()
 
-    # Closing asks; Save is refused the same way, and the window stays open.
-    window.close()
-    dialog = window.findChild(QMessageBox, "unsavedDialog")
-    assert dialog is not None and dialog.isVisible()
-    with qtbot.waitSignal(window.presenter.shown, timeout=10_000) as message:
-        qtbot.mouseClick(dialog.button(QMessageBox.StandardButton.Save), Qt.MouseButton.LeftButton)
-    assert message.args[1] == text
-    _dismiss_message(qtbot, window)
-    assert window.isVisible()
+    _save_on_close_is_refused(qtbot, window, text)
     assert _bytes(folder) == before
 
     index = window.checks.model.index(1, VALUE)
@@ -293,12 +310,9 @@ def test_a_restart_after_a_crash_keeps_the_unsaved_cases(qtbot: QtBot, tmp_path:
     window = open_window(qtbot, open_services(tmp_path))
     _open(qtbot, window, folder)
     _edit_case(qtbot, window, 0, "text", "A short text.")
-    window.keeper.save_now()
-    shut_down(window.services)  # a crash: the draft holds the edit, the files do not
-    window.prompt_sets.revert()  # so that closing the dead window later asks nothing
+    _crash(window)  # the draft holds the edit, the files do not
 
-    window = open_window(qtbot, open_services(tmp_path))
-    qtbot.waitUntil(lambda: window.prompt_sets.session is not None)
+    window = _restarted(qtbot, tmp_path)
     edited = Case(vars={"message": "It broke again.", "text": "A short text."})
     assert window.cases.kept_cases() == [edited, READ_CASES[1]]
     assert window.isWindowModified()
@@ -339,12 +353,9 @@ def test_a_restart_after_a_crash_keeps_a_check_marked_red(qtbot: QtBot, tmp_path
     _open(qtbot, window, folder)
     _add_check(qtbot, window, "regex", "(Paris")
     [problem] = window.checks.problems()
-    window.keeper.save_now()
-    shut_down(window.services)  # a crash: only the draft holds the red row
-    window.prompt_sets.revert()
+    _crash(window)  # only the draft holds the red row
 
-    window = open_window(qtbot, open_services(tmp_path))
-    qtbot.waitUntil(lambda: window.prompt_sets.session is not None)
+    window = _restarted(qtbot, tmp_path)
     assert window.checks.problems() == [problem]  # back, still red, still refused by runs
     assert window.checks.checks() == READ_CHECKS
     assert window.isWindowModified()

@@ -7,9 +7,8 @@ and vLLM (`tests/support/fake_local_servers.py`).
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 import pytest
@@ -127,15 +126,6 @@ def _discover(servers: Mapping[str, FakeLocalServer], timeout_s: float = 1.5) ->
 def _only(servers: Mapping[str, FakeLocalServer], timeout_s: float = 1.5) -> LocalServer:
     (found,) = _discover(servers, timeout_s)
     return found
-
-
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A port that accepts connections (the kernel's backlog) but never answers."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(8)
-        yield listener.getsockname()[1]
 
 
 def test_llama_cpp_tells_size_parameters_and_the_context_it_runs_with() -> None:

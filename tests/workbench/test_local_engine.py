@@ -18,7 +18,7 @@ import gguf
 import numpy as np
 import pytest
 
-from tests.support.tiny_gguf import write_tiny_llama
+from tests.support.tiny_gguf import write_empty_gguf, write_tiny_llama
 from workbench import local_engine
 from workbench.domain import ModelSpec
 from workbench.errors import WorkbenchError
@@ -326,12 +326,7 @@ def test_the_stand_in_itself_refuses_a_file_that_is_not_gguf(tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_a_model_the_engine_cannot_load_fails_with_its_own_lines(tmp_path: Path) -> None:
-    path = tmp_path / "odd.gguf"
-    writer = gguf.GGUFWriter(path, "nonesuch")
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
+    path = write_empty_gguf(tmp_path / "odd.gguf", "nonesuch")
     engine = EngineProcess(path, command=STAND_IN)
     engine.start()
     with pytest.raises(EngineError) as caught:
