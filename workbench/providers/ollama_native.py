@@ -54,17 +54,9 @@ def _body(request: ChatRequest) -> dict[str, Any]:
 
 def ollama_options(params: ModelParams) -> dict[str, object]:
     """The parameters as Ollama's `options` (max_tokens is its num_predict); unset ones left out."""
-    options: dict[str, object] = {}
-    if params.temperature is not None:
-        options["temperature"] = params.temperature
-    if params.top_p is not None:
-        options["top_p"] = params.top_p
-    if params.seed is not None:
-        options["seed"] = params.seed
-    if params.max_tokens is not None:
-        options["num_predict"] = params.max_tokens
-    if params.stop:
-        options["stop"] = list(params.stop)
+    options = params.as_request_fields()
+    if "max_tokens" in options:
+        options["num_predict"] = options.pop("max_tokens")
     return options
 
 
