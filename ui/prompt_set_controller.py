@@ -98,8 +98,8 @@ class PromptSetController(QObject):
         self._save_again: list[Then | None] = []
         self._question: QMessageBox | None = None
         editor.prompts_changed.connect(self._on_editor_prompts_changed)
-        cases.cases_changed.connect(self._on_cases_cases_changed)
-        checks.checks_changed.connect(self._on_checks_checks_changed)
+        cases.cases_changed.connect(self._on_docks_changed)
+        checks.checks_changed.connect(self._on_docks_changed)
 
     # --- state ----------------------------------------------------------------------------------
 
@@ -381,12 +381,8 @@ class PromptSetController(QObject):
         self._update_dirty(suite=False)  # a keystroke in the editor leaves the docks as they were
 
     @Slot()
-    def _on_cases_cases_changed(self) -> None:
-        self._suite_touched = True
-        self._update_dirty()
-
-    @Slot()
-    def _on_checks_checks_changed(self) -> None:
+    def _on_docks_changed(self) -> None:
+        """The Cases or the Checks dock changed."""
         self._suite_touched = True
         self._update_dirty()
 

@@ -151,9 +151,8 @@ def _read_config(
         threshold = math.nan
     if not math.isfinite(threshold):
         raise UsageError(f"{where}: column {name!r}: {value!r} is not a number")
-    target = match.group(1).removeprefix("__expected")
-    index = int(target) - 1 if target else 0
-    if index < 0:
+    index = _config_index(match.group(1))
+    if index is None or index < 0:
         raise UsageError(f"{where}: column {name!r}: assertions are numbered from 1")
     thresholds[index] = threshold
 
